@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Install everything cntr needs to build, test and demo on Debian 12 (bookworm).
+#
+# Idempotent and non-interactive; run as root. It asks dpkg what is missing first
+# and only then touches apt (so a machine that already has everything needs no
+# network and no `apt-get update`). Finally it makes sure /dev/fuse exists.
+set -euo pipefail
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (it installs packages)"
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+    die "needs a Debian system (dpkg-query/apt-get not found)"
+fi
+
+PACKAGES=(
+    # toolchain and build
+    build-essential cmake pkg-config g++
+    # libraries (design card: libfuse3, libarchive, OpenSSL, yaml-cpp, nlohmann_json, GoogleTest)
+    libfuse3-dev fuse3 libcap-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
+    libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libarchive-dev libssl-dev
+    # container engine and the slim demo/test image (busybox + Asia/Tokyo zoneinfo)
+    docker.io busybox-static tzdata
+    # system tools used by tests, the demo and the benchmark
+    util-linux procps iproute2 iptables hyperfine
+    # developer tools (style checks; "fat" host tools shown inside the slim container)
+    clang-format clang-tidy python3 vim-tiny strace gdb
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [[ $status == installed ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+    log "all ${#PACKAGES[@]} packages already installed"
+else
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Without systemd as init, maintainer scripts (docker.io's) would try to start
+    # services through /etc/init.d. We start dockerd ourselves (scripts/dockerd-up.sh)
+    # with known flags, so forbid service starts during the install, the way
+    # Debian's container images do, unless the machine already has a policy.
+    policy=/usr/sbin/policy-rc.d
+    if [[ ! -e $policy && ! -d /run/systemd/system ]]; then
+        printf '#!/bin/sh\n# temporary, from cntr scripts/install-deps.sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        trap 'rm -f "$policy"' EXIT
+    fi
+    apt_opts=(-o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef
+        -o Dpkg::Options::=--force-confold)
+    apt-get "${apt_opts[@]}" update -q </dev/null
+    apt-get "${apt_opts[@]}" install -y -q --no-install-recommends "${missing[@]}" </dev/null
+    log "installed ${#missing[@]} package(s)"
+fi
+
+# /dev/fuse: cntr mounts its FUSE file system from the host's /dev/fuse.
+if [[ ! -c /dev/fuse ]]; then
+    if command -v modprobe >/dev/null; then
+        modprobe fuse 2>/dev/null || true
+    fi
+    if [[ ! -c /dev/fuse ]] && grep -qw fuse /proc/filesystems; then
+        # FUSE is built into the kernel but devtmpfs has no node (e.g. a minimal
+        # /dev): create it with the fixed misc major/minor of /dev/fuse.
+        mknod -m 0666 /dev/fuse c 10 229
+    fi
+    [[ -c /dev/fuse ]] ||
+        die "/dev/fuse is missing and the kernel has no FUSE support (modprobe fuse failed; 'fuse' not in /proc/filesystems)"
+    log "created /dev/fuse"
+fi
