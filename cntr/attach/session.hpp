@@ -1,0 +1,60 @@
+// A session is a command running with the container's namespaces, cgroup and
+// credentials. Three processes take part (see DESIGN.md, "Attach"):
+//
+//   cntr (parent, host)      session_parent.cpp: forwards the terminal, watches
+//    │                       the container, returns the command's exit status
+//    ├─ session child        session_child.cpp: builds the root (tools or the
+//    │   │                   container's own), joins the namespaces, waits
+//    │   └─ command          becomes the container's process and execs
+//    └─ cntrfs-server        serves the tools (attach only)
+//
+// Parent and child talk over a SEQPACKET socketpair: the child sends "pty"
+// with the PTY master, or "ready" for plain stdio; EOF before that means the
+// child failed and has already said why on stderr.
+#pragma once
+
+#include <sys/ioctl.h>
+#include <termios.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "process_context.hpp"
+
+namespace cntr {
+
+enum class SessionRootKind {
+    tools,      // cntr attach: the tools at /, the container at /var/lib/cntr
+    container,  // cntr exec: the container's own root
+};
+
+struct SessionConfig {
+    const ProcessContext* ctx = nullptr;
+    SessionRootKind root_kind = SessionRootKind::tools;
+    std::vector<std::string> command;  // empty: the user's shell
+    std::string user_shell;            // $SHELL of the person running cntr
+    bool use_pty = false;
+    std::optional<termios> term_attrs;
+    std::optional<winsize> term_size;
+    std::optional<std::string> term;  // $TERM of the user's terminal
+    std::string tools_path;           // PATH of the tools (attach only)
+    int server_sock = -1;             // to cntrfs-server (attach only)
+    int control_sock = -1;            // to the parent
+};
+
+// Terminal settings for a session started from cntr's own stdio.
+SessionConfig interactive_session_config(const ProcessContext& ctx);
+
+// Body of the session child (runs in a forked process); returns the exit code.
+int run_session_child(const SessionConfig& cfg);
+
+// Exit code cntr uses for its own failures, as docker and podman do.
+inline constexpr int kCntrFailure = 125;
+
+// Runs a whole session from the parent's side; returns cntr's exit code.
+// `server` (may be null) is waited for after the session ends.
+int run_session(SessionConfig cfg, ChildProcess* server);
+
+}  // namespace cntr

@@ -1,0 +1,180 @@
+// The session child: runs in a forked process, single-threaded, so it may
+// setns() into any namespace (including a user namespace, which refuses
+// multi-threaded callers). It sets up the root, joins the container's
+// remaining namespaces and forks the command, which becomes the
+// container's process. It then stays as the command's reaper: joining a PID
+// namespace only takes effect for children, so someone has to wait.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include "credentials.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+#include "fd_passing.hpp"
+#include "file_io.hpp"
+#include "log.hpp"
+#include "session.hpp"
+#include "session_root.hpp"
+#include "terminal.hpp"
+
+namespace cntr {
+namespace {
+
+// Signals the reaper passes on to the command; terminal-generated ones
+// (SIGINT, SIGQUIT) already reach it through its process group or PTY.
+constexpr std::array kForwardedSignals = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCONT};
+
+void join_remaining_namespaces(const ProcessContext& ctx) {
+    for (const auto& ns : ctx.namespaces) {
+        if (ns.kind == Namespace::mnt || !ns.differs) continue;
+        if (::setns(ns.fd.get(), namespace_clone_flag(ns.kind)) != 0)
+            throw_errno(std::string("setns into the container's ") + namespace_name(ns.kind) +
+                        " namespace");
+    }
+}
+
+void enter_container_root(const ProcessContext& ctx) {
+    const auto* mnt = ctx.find_namespace(Namespace::mnt);
+    if (mnt != nullptr && mnt->differs)
+        check(::setns(mnt->fd.get(), CLONE_NEWNS), "setns into the container's mount namespace");
+    check(::fchdir(ctx.root.get()), "fchdir into the container's root");
+    check(::chroot("."), "chroot into the container's root");
+    check(::chdir("/"), "chdir /");
+}
+
+std::vector<std::string> container_environment(const ProcessContext& ctx, const SessionConfig& cfg) {
+    std::vector<std::string> env;
+    for (const auto& e : ctx.environ)
+        if (e.find('=') != std::string::npos) env.push_back(e);
+    if (!env_lookup(env, "PATH")) env_set(env, "PATH", kDefaultPath);
+    if (cfg.term && !env_lookup(env, "TERM")) env_set(env, "TERM", *cfg.term);
+    return env;
+}
+
+std::vector<std::string> command_line(const SessionConfig& cfg) {
+    if (!cfg.command.empty()) return cfg.command;
+    if (cfg.root_kind == SessionRootKind::tools && !cfg.user_shell.empty() &&
+        ::access(cfg.user_shell.c_str(), X_OK) == 0)
+        return {cfg.user_shell, "-l"};
+    return {"/bin/sh"};
+}
+
+[[noreturn]] void exec_command(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    std::vector<char*> cenv;
+    for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+    cenv.push_back(nullptr);
+    // execvpe() searches the caller's PATH, so make it the session's.
+    if (auto path = env_lookup(env, "PATH")) ::setenv("PATH", path->c_str(), 1);
+    ::execvpe(cargv[0], cargv.data(), cenv.data());
+    int err = errno;
+    log::error("cannot run '{}': {}", argv[0], std::strerror(err));
+    ::_exit(err == ENOENT ? 127 : 126);
+}
+
+void reset_signals() {
+    sigset_t all;
+    sigemptyset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+}
+
+int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, Fd slave) {
+    reset_signals();
+    if (slave) {
+        check(::setsid(), "setsid");
+        check(::ioctl(slave.get(), TIOCSCTTY, 0), "ioctl TIOCSCTTY");
+        for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+            check(::dup2(slave.get(), fd), "dup2 the PTY");
+        slave.reset();
+    }
+    apply_lsm_label(*cfg.ctx);
+    apply_credentials(*cfg.ctx);
+    // Only now: credential changes clear the parent-death signal.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Nothing of cntr's may reach the container: only 0, 1 and 2 survive.
+    ::close_range(3, ~0U, 0);
+    exec_command(command_line(cfg), env);
+}
+
+int reap(ChildProcess& command) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    for (int sig : kForwardedSignals) sigaddset(&set, sig);
+    for (;;) {
+        siginfo_t info{};
+        int sig = ::sigwaitinfo(&set, &info);
+        if (sig < 0) continue;
+        if (sig == SIGCHLD) {
+            if (auto status = command.wait_for(std::chrono::milliseconds(0)))
+                return exit_code_from_status(*status);
+            continue;
+        }
+        command.kill(sig);
+    }
+}
+
+}  // namespace
+
+int run_session_child(const SessionConfig& cfg) {
+    const ProcessContext& ctx = *cfg.ctx;
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    std::vector<std::string> env;
+    if (cfg.root_kind == SessionRootKind::tools) {
+        Fd fuse_dev = open_fd("/dev/fuse", O_RDWR);
+        join_cgroups(ctx);
+        SessionRoot root = build_session_root(ctx, std::move(fuse_dev), cfg.server_sock);
+        ::close(cfg.server_sock);
+        env = session_environment({ctx.environ, cfg.tools_path, cfg.term, root.timezone});
+    } else {
+        join_cgroups(ctx);
+        enter_container_root(ctx);
+        env = container_environment(ctx, cfg);
+    }
+
+    Fd master, slave;
+    if (cfg.use_pty) {
+        // The container's own devpts, so `tty` and ttyname() work in the session.
+        std::tie(master, slave) = open_pty_pair("/dev/ptmx");
+        if (::fchown(slave.get(), ctx.creds.uid, static_cast<gid_t>(-1)) != 0)
+            log::debug("fchown of the PTY to uid {} failed: {}", ctx.creds.uid, std::strerror(errno));
+        if (cfg.term_attrs) ::tcsetattr(slave.get(), TCSANOW, &*cfg.term_attrs);
+        if (cfg.term_size) ::ioctl(master.get(), TIOCSWINSZ, &*cfg.term_size);
+    }
+
+    join_remaining_namespaces(ctx);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    for (int sig : kForwardedSignals) sigaddset(&set, sig);
+    ::sigprocmask(SIG_BLOCK, &set, nullptr);
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGQUIT, SIG_IGN);
+
+    ChildProcess command = ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave)); });
+    slave.reset();
+    if (master) {
+        const std::array fds{master.get()};
+        send_message(cfg.control_sock, "pty", fds);
+    } else {
+        send_message(cfg.control_sock, "ready");
+    }
+    master.reset();
+    ::close(cfg.control_sock);
+    return reap(command);
+}
+
+}  // namespace cntr

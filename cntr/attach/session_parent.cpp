@@ -1,0 +1,199 @@
+// The parent's half of a session: wait for the child's "pty"/"ready", then
+// run one poll() loop until the command exits. The loop copies the user's
+// terminal to the PTY and back (PTY mode), forwards window-size changes and
+// termination signals, and watches the container's process through a pidfd:
+// if the container dies, cntr says so and ends the session within seconds
+// rather than waiting on a command that can no longer run.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+
+#include "error.hpp"
+#include "fd_passing.hpp"
+#include "log.hpp"
+#include "session.hpp"
+#include "terminal.hpp"
+
+namespace cntr {
+namespace {
+
+constexpr auto kServerExitWait = std::chrono::seconds(5);
+constexpr auto kGraceAfterContainerDeath = std::chrono::seconds(2);
+
+class BlockedSignals {
+public:
+    explicit BlockedSignals(std::initializer_list<int> signals) {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int s : signals) sigaddset(&set, s);
+        ::sigprocmask(SIG_BLOCK, &set, &saved_);
+        fd_ = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+        if (!fd_) throw_errno("signalfd");
+    }
+    BlockedSignals(const BlockedSignals&) = delete;
+    BlockedSignals& operator=(const BlockedSignals&) = delete;
+    ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &saved_, nullptr); }
+    [[nodiscard]] int fd() const { return fd_.get(); }
+
+private:
+    sigset_t saved_{};
+    Fd fd_;
+};
+
+// Copies bytes between the user's terminal and the PTY master without ever
+// blocking on one side while the other has data waiting.
+class PtyPump {
+public:
+    explicit PtyPump(int master) : master_(master) {
+        ::fcntl(master_, F_SETFL, ::fcntl(master_, F_GETFL) | O_NONBLOCK);
+    }
+    [[nodiscard]] bool wants_input() const { return !stdin_closed_ && to_master_.size() < kBuffer; }
+    [[nodiscard]] bool has_pending() const { return !to_master_.empty(); }
+
+    void read_stdin() {
+        std::array<char, 4096> buf{};
+        ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+        if (n > 0) to_master_.append(buf.data(), static_cast<size_t>(n));
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN)) stdin_closed_ = true;
+    }
+    void write_master() {
+        ssize_t n = ::write(master_, to_master_.data(), to_master_.size());
+        if (n > 0) to_master_.erase(0, static_cast<size_t>(n));
+    }
+    // Returns false when the PTY has nothing more to give (EIO: no slave left).
+    bool copy_output() {
+        std::array<char, 16384> buf{};
+        ssize_t n = ::read(master_, buf.data(), buf.size());
+        if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
+        std::string_view out(buf.data(), static_cast<size_t>(n));
+        while (!out.empty()) {
+            ssize_t w = ::write(STDOUT_FILENO, out.data(), out.size());
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) return true;  // the user's terminal went away; keep draining
+            out.remove_prefix(static_cast<size_t>(w));
+        }
+        return true;
+    }
+    void drain() {
+        while (copy_output()) {
+            pollfd p{.fd = master_, .events = POLLIN, .revents = 0};
+            if (::poll(&p, 1, 0) <= 0) break;
+        }
+    }
+
+private:
+    static constexpr size_t kBuffer = 64 * 1024;
+    int master_;
+    std::string to_master_;
+    bool stdin_closed_ = false;
+};
+
+Fd open_pidfd(pid_t pid) {
+    Fd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd) throw_errno("pidfd_open " + std::to_string(pid));
+    return fd;
+}
+
+}  // namespace
+
+int run_session(SessionConfig cfg, ChildProcess* server) {
+    const ProcessContext& ctx = *cfg.ctx;
+    Fd container = open_pidfd(ctx.pid);
+    auto [control, child_control] = seqpacket_pair();
+    cfg.control_sock = child_control.get();
+
+    // Block before forking so no SIGWINCH/SIGTERM is lost; children unblock.
+    BlockedSignals signals{SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGQUIT};
+    ChildProcess session = ChildProcess::fork([&] {
+        control.reset();
+        return run_session_child(cfg);
+    });
+    child_control.reset();
+    if (cfg.server_sock >= 0) ::close(cfg.server_sock);
+
+    Message hello = recv_message(control.get());
+    auto finish_server = [&] {
+        if (server == nullptr) return;
+        if (!server->wait_for(kServerExitWait)) {
+            log::warn("cntrfs-server (PID {}) still serves processes the session left behind; "
+                      "it exits when they do", server->pid());
+            server->detach();
+        }
+    };
+    if (hello.eof || (hello.data != "pty" && hello.data != "ready")) {
+        int status = session.wait();
+        finish_server();
+        // The child reported its error on stderr already.
+        return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : kCntrFailure;
+    }
+
+    std::optional<PtyPump> pump;
+    std::optional<RawTerminal> raw;
+    Fd master;
+    if (hello.data == "pty" && !hello.fds.empty()) {
+        master = std::move(hello.fds.front());
+        pump.emplace(master.get());
+        raw.emplace(STDIN_FILENO);
+        if (auto ws = terminal_size(STDIN_FILENO)) ::ioctl(master.get(), TIOCSWINSZ, &*ws);
+    }
+
+    bool container_died = false;
+    std::optional<int> status;
+    while (!status) {
+        std::array<pollfd, 5> p{};
+        p[0] = {session.pidfd(), POLLIN, 0};
+        p[1] = {container.get(), POLLIN, 0};
+        p[2] = {signals.fd(), POLLIN, 0};
+        nfds_t n = 3;
+        if (pump) {
+            p[3] = {master.get(), static_cast<short>(POLLIN | (pump->has_pending() ? POLLOUT : 0)), 0};
+            p[4] = {pump->wants_input() ? STDIN_FILENO : -1, POLLIN, 0};
+            n = 5;
+        }
+        if (::poll(p.data(), n, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll");
+        }
+        if (pump) {
+            if ((p[3].revents & POLLIN) != 0) pump->copy_output();
+            if ((p[3].revents & POLLOUT) != 0) pump->write_master();
+            if ((p[4].revents & (POLLIN | POLLHUP)) != 0) pump->read_stdin();
+        }
+        if ((p[2].revents & POLLIN) != 0) {
+            signalfd_siginfo si{};
+            while (::read(signals.fd(), &si, sizeof(si)) == sizeof(si)) {
+                int sig = static_cast<int>(si.ssi_signo);
+                if (sig == SIGWINCH && master) {
+                    if (auto ws = terminal_size(STDIN_FILENO)) ::ioctl(master.get(), TIOCSWINSZ, &*ws);
+                } else if (sig == SIGTERM || sig == SIGHUP) {
+                    session.kill(sig);
+                }
+                // SIGINT/SIGQUIT from the terminal also reached the command; cntr waits for it.
+            }
+        }
+        if ((p[1].revents & POLLIN) != 0 && !container_died) {
+            container_died = true;
+            raw.reset();
+            log::error("the container's process {} exited during the session; ending it", ctx.pid);
+            status = session.wait_for(kGraceAfterContainerDeath);
+            if (!status) {
+                session.kill(SIGKILL);
+                status = session.wait();
+            }
+        }
+        if ((p[0].revents & POLLIN) != 0 && !status) status = session.wait();
+    }
+    if (pump) pump->drain();
+    master.reset();
+    raw.reset();
+    finish_server();
+    return container_died ? kCntrFailure : exit_code_from_status(*status);
+}
+
+}  // namespace cntr

@@ -1,0 +1,148 @@
+// Building the session's root, step by step (all in the session child,
+// which is single-threaded and still in the host's user namespace):
+//
+//  1. setns() into the container's mount namespace, unshare() a new one and
+//     make every mount in it private, so nothing we do propagates back into
+//     the container (or, through shared peers, to the host).
+//  2. Take a detached recursive clone of the container's whole tree
+//     (open_tree), before anything covers it.
+//  3. Create the FUSE superblock with fsopen/fsmount from the /dev/fuse
+//     descriptor opened on the host, and hand that descriptor to
+//     cntrfs-server. It answers "ready" once libfuse owns the session.
+//  4. Stack the FUSE mount on "/" and chroot into it: the tools are now "/".
+//  5. Attach the container's tree at /var/lib/cntr, then clone its /proc,
+//     /dev and /sys (recursively, with the runtime's masks) over the tools'.
+//  6. Bind the container's identity files over the tools' copies. Each is
+//     resolved with openat2(RESOLVE_IN_ROOT) against the container root, so
+//     a symlink planted in the container can never make us expose a host file.
+//
+// Using the new mount API means no staging directory is ever created in the
+// container; a failure at any step leaves only detached mounts, which the
+// kernel drops with our descriptors and our private namespace.
+#include "session_root.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+
+#include "error.hpp"
+#include "environment.hpp"
+#include "fd_passing.hpp"
+#include "file_io.hpp"
+#include "log.hpp"
+#include "mount_api.hpp"
+
+namespace cntr {
+namespace {
+
+constexpr std::array kContainerFileSystems = {"proc", "dev", "sys"};
+constexpr std::array kIdentityFiles = {"etc/passwd", "etc/group",       "etc/hostname",
+                                       "etc/hosts",  "etc/resolv.conf", "etc/localtime"};
+
+void enter_private_copy_of_container_mounts(const ProcessContext& ctx) {
+    const auto* mnt = ctx.find_namespace(Namespace::mnt);
+    if (mnt == nullptr) throw UserError("the kernel does not show the container's mount namespace");
+    check(::setns(mnt->fd.get(), CLONE_NEWNS), "setns into the container's mount namespace");
+    check(::unshare(CLONE_NEWNS), "unshare a nested mount namespace");
+    check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make the nested mount namespace private");
+}
+
+Fd mount_tools_filesystem(Fd fuse_dev, int server_sock) {
+    const std::string options = "fd=" + std::to_string(fuse_dev.get()) +
+                                ",rootmode=40000,user_id=0,group_id=0,allow_other,"
+                                "default_permissions,subtype=cntrfs";
+    // nosuid: a container user must not gain the tools' setuid programs.
+    Fd mnt = make_detached_mount("fuse", "cntrfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+
+    const std::array fds{fuse_dev.get()};
+    send_message(server_sock, "fuse", fds);
+    // Our copy must go: the connection has to end when the server does.
+    fuse_dev.reset();
+    Message reply = recv_message(server_sock);
+    if (reply.eof) throw UserError("cntrfs-server exited before serving the tools (see its messages above)");
+    if (reply.data != "ready") throw UserError("cntrfs-server: " + reply.data);
+    return mnt;
+}
+
+void bind_container_filesystems(int container_root) {
+    for (const char* name : kContainerFileSystems) {
+        Fd src = open_in_root(container_root, name, O_PATH | O_DIRECTORY);
+        if (!src) {
+            log::debug("the container has no /{}; the session keeps the tools' copy", name);
+            continue;
+        }
+        attach_mount(clone_mount_tree(src.get(), "").get(), AT_FDCWD, std::string("/") + name);
+    }
+}
+
+void bind_identity_files(int container_root) {
+    for (const char* name : kIdentityFiles) {
+        Fd src = open_in_root(container_root, name, O_PATH);
+        struct stat st{};
+        if (!src || ::fstat(src.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            log::debug("the container has no regular /{}; keeping the tools' copy", name);
+            continue;
+        }
+        const std::string target = std::string("/") + name;
+        struct stat tst{};
+        if (::lstat(target.c_str(), &tst) != 0) {
+            log::debug("the tools have no {}; not binding the container's", target);
+            continue;
+        }
+        // A symlinked /etc/localtime points into the tools' zoneinfo; covering
+        // that zone file would corrupt TZ=Zone for everybody. TZ handles it.
+        if (S_ISLNK(tst.st_mode) && std::string_view(name) == "etc/localtime") continue;
+        try {
+            attach_mount(clone_mount_tree(src.get(), "", false).get(), AT_FDCWD, target, true);
+        } catch (const SysError& e) {
+            log::debug("not binding the container's /{}: {}", name, e.what());
+        }
+    }
+}
+
+std::string container_timezone(int container_root) {
+    Fd lt = open_in_root(container_root, "etc/localtime", O_PATH | O_NOFOLLOW);
+    struct stat st{};
+    if (!lt || ::fstat(lt.get(), &st) != 0) return timezone_for(std::nullopt, false);
+    if (S_ISLNK(st.st_mode)) {
+        std::array<char, 4096> buf{};
+        ssize_t n = ::readlinkat(lt.get(), "", buf.data(), buf.size() - 1);
+        if (n < 0) return timezone_for(std::nullopt, false);
+        return timezone_for(std::string(buf.data(), static_cast<size_t>(n)), false);
+    }
+    return timezone_for(std::nullopt, S_ISREG(st.st_mode));
+}
+
+}  // namespace
+
+SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int server_sock) {
+    enter_private_copy_of_container_mounts(ctx);
+    Fd container_tree = clone_mount_tree(AT_FDCWD, "/");
+    Fd tools = mount_tools_filesystem(std::move(fuse_dev), server_sock);
+
+    attach_mount(tools.get(), AT_FDCWD, "/");
+    check(::fchdir(tools.get()), "fchdir into the tools filesystem");
+    check(::chroot("."), "chroot into the tools filesystem");
+    check(::chdir("/"), "chdir /");
+
+    try {
+        attach_mount(container_tree.get(), AT_FDCWD, "/var/lib/cntr");
+    } catch (const SysError& e) {
+        if (e.code() == ENOENT)
+            throw UserError("the tools have no /var/lib/cntr directory to show the container at; create it there");
+        throw;
+    }
+    SessionRoot root;
+    root.container_root = open_fd("/var/lib/cntr", O_PATH | O_DIRECTORY);
+    bind_container_filesystems(root.container_root.get());
+    bind_identity_files(root.container_root.get());
+    root.timezone = container_timezone(root.container_root.get());
+    return root;
+}
+
+}  // namespace cntr

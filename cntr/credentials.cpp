@@ -1,0 +1,82 @@
+#include "credentials.hpp"
+
+#include <grp.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "error.hpp"
+
+namespace cntr {
+namespace {
+
+uint32_t inside_id(const std::vector<IdMapEntry>& map, uint32_t host_id, const char* what) {
+    auto id = map_to_inside(map, host_id);
+    if (!id)
+        throw UserError(std::string("the container's ") + what + " " + std::to_string(host_id) +
+                        " has no mapping in its user namespace");
+    return *id;
+}
+
+std::string cap_name(int cap) {
+    std::unique_ptr<char, decltype(&cap_free)> name(cap_to_name(static_cast<cap_value_t>(cap)), cap_free);
+    return name ? std::string(name.get()) : std::to_string(cap);
+}
+
+bool has_cap(uint64_t mask, int cap) { return ((mask >> cap) & 1U) != 0; }
+
+}  // namespace
+
+void apply_credentials(const ProcessContext& ctx) {
+    const auto& c = ctx.creds;
+    const int last_cap = static_cast<int>(cap_max_bits()) - 1;
+
+    // The bounding set can only shrink, and only while we still hold CAP_SETPCAP.
+    for (int cap = 0; cap <= last_cap; ++cap) {
+        if (!has_cap(ctx.caps.bounding, cap) && CAP_IS_SUPPORTED(cap))
+            if (cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
+                throw_errno("drop capability " + cap_name(cap) + " from the bounding set");
+    }
+
+    check(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl PR_SET_KEEPCAPS");
+
+    if (ctx.setgroups_allowed) {
+        std::vector<gid_t> groups;
+        for (gid_t g : c.groups)
+            if (auto inside = map_to_inside(ctx.gid_map, g)) groups.push_back(*inside);
+        check(::setgroups(groups.size(), groups.data()), "setgroups");
+    }
+    check(::setresgid(inside_id(ctx.gid_map, c.gid, "gid"), inside_id(ctx.gid_map, c.egid, "gid"),
+                      inside_id(ctx.gid_map, c.sgid, "gid")),
+          "setresgid");
+    check(::setresuid(inside_id(ctx.uid_map, c.uid, "uid"), inside_id(ctx.uid_map, c.euid, "uid"),
+                      inside_id(ctx.uid_map, c.suid, "uid")),
+          "setresuid");
+
+    std::unique_ptr<_cap_struct, decltype(&cap_free)> caps(cap_init(), cap_free);
+    if (!caps) throw_errno("cap_init");
+    for (int cap = 0; cap <= last_cap; ++cap) {
+        if (!CAP_IS_SUPPORTED(cap)) continue;
+        cap_value_t v = cap;
+        if (has_cap(ctx.caps.effective, cap)) cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (has_cap(ctx.caps.permitted, cap)) cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
+        if (has_cap(ctx.caps.inheritable, cap))
+            cap_set_flag(caps.get(), CAP_INHERITABLE, 1, &v, CAP_SET);
+    }
+    if (cap_set_proc(caps.get()) != 0) throw_errno("capset (the container's capability sets)");
+
+    check(cap_reset_ambient(), "reset ambient capabilities");
+    for (int cap = 0; cap <= last_cap; ++cap) {
+        if (has_cap(ctx.caps.ambient, cap) && CAP_IS_SUPPORTED(cap))
+            if (cap_set_ambient(static_cast<cap_value_t>(cap), CAP_SET) != 0)
+                throw_errno("raise ambient capability " + cap_name(cap));
+    }
+    check(::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl PR_SET_KEEPCAPS");
+
+    if (ctx.no_new_privs) check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl PR_SET_NO_NEW_PRIVS");
+}
+
+}  // namespace cntr

@@ -1,0 +1,240 @@
+#include "process_context.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <sstream>
+
+#include "error.hpp"
+#include "file_io.hpp"
+
+namespace cntr {
+
+const char* namespace_name(Namespace ns) {
+    switch (ns) {
+        case Namespace::mnt: return "mnt";
+        case Namespace::uts: return "uts";
+        case Namespace::ipc: return "ipc";
+        case Namespace::net: return "net";
+        case Namespace::pid: return "pid";
+        case Namespace::cgroup: return "cgroup";
+        case Namespace::time: return "time";
+        case Namespace::user: return "user";
+    }
+    return "?";
+}
+
+int namespace_clone_flag(Namespace ns) {
+    switch (ns) {
+        case Namespace::mnt: return CLONE_NEWNS;
+        case Namespace::uts: return CLONE_NEWUTS;
+        case Namespace::ipc: return CLONE_NEWIPC;
+        case Namespace::net: return CLONE_NEWNET;
+        case Namespace::pid: return CLONE_NEWPID;
+        case Namespace::cgroup: return CLONE_NEWCGROUP;
+        case Namespace::time: return CLONE_NEWTIME;
+        case Namespace::user: return CLONE_NEWUSER;
+    }
+    return 0;
+}
+
+const NamespaceFd* ProcessContext::find_namespace(Namespace ns) const {
+    for (const auto& n : namespaces)
+        if (n.kind == ns) return &n;
+    return nullptr;
+}
+
+std::optional<std::string> status_field(const std::string& status, const std::string& key) {
+    std::istringstream in(status);
+    std::string line;
+    const std::string prefix = key + ":";
+    while (std::getline(in, line)) {
+        if (line.starts_with(prefix)) {
+            auto value = line.substr(prefix.size());
+            auto first = value.find_first_not_of(" \t");
+            return first == std::string::npos ? std::string() : value.substr(first);
+        }
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+template <typename T>
+T parse_number(std::string_view s, int base = 10) {
+    T value{};
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
+    if (ec != std::errc() || ptr != s.data() + s.size())
+        throw UserError("unexpected number '" + std::string(s) + "' in /proc");
+    return value;
+}
+
+std::vector<std::string> split_ws(const std::string& s) {
+    std::istringstream in(s);
+    std::vector<std::string> out;
+    std::string word;
+    while (in >> word) out.push_back(word);
+    return out;
+}
+
+std::string read_proc(int proc_dir, const std::string& name) {
+    Fd fd = open_at(proc_dir, name, O_RDONLY);
+    try {
+        return read_all(fd.get());
+    } catch (const SysError& e) {
+        throw SysError("read /proc/PID/" + name, e.code());
+    }
+}
+
+std::string required_field(const std::string& status, const std::string& key) {
+    auto v = status_field(status, key);
+    if (!v) throw UserError("/proc/PID/status has no " + key + " line");
+    return *v;
+}
+
+void parse_ids(const std::string& line, uint32_t& r, uint32_t& e, uint32_t& s, uint32_t& f) {
+    auto v = split_ws(line);
+    if (v.size() != 4) throw UserError("unexpected id line in /proc/PID/status: " + line);
+    r = parse_number<uint32_t>(v[0]);
+    e = parse_number<uint32_t>(v[1]);
+    s = parse_number<uint32_t>(v[2]);
+    f = parse_number<uint32_t>(v[3]);
+}
+
+std::string start_time(const std::string& stat) {
+    // Field 22 of /proc/PID/stat; the comm field (2) may contain spaces and ')'.
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) return {};
+    auto fields = split_ws(stat.substr(close + 1));
+    return fields.size() > 19 ? fields[19] : std::string();
+}
+
+}  // namespace
+
+std::vector<IdMapEntry> parse_id_map(const std::string& text) {
+    std::vector<IdMapEntry> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto v = split_ws(line);
+        if (v.empty()) continue;
+        if (v.size() != 3) throw UserError("unexpected id map line: " + line);
+        out.push_back({parse_number<uint32_t>(v[0]), parse_number<uint32_t>(v[1]),
+                       parse_number<uint32_t>(v[2])});
+    }
+    return out;
+}
+
+std::optional<uint32_t> map_to_inside(const std::vector<IdMapEntry>& map, uint32_t outside) {
+    for (const auto& e : map) {
+        if (outside >= e.outside && outside - e.outside < e.count)
+            return e.inside + (outside - e.outside);
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> split_nul(const std::string& data) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < data.size()) {
+        auto end = data.find('\0', start);
+        if (end == std::string::npos) end = data.size();
+        if (end > start) out.push_back(data.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+uint64_t parse_cap_mask(const std::string& hex) { return parse_number<uint64_t>(hex, 16); }
+
+std::string normalize_lsm_label(std::string label) {
+    while (!label.empty() && (label.back() == '\n' || label.back() == '\0')) label.pop_back();
+    if (auto paren = label.rfind(" ("); paren != std::string::npos && label.ends_with(")"))
+        label.resize(paren);
+    return label;
+}
+
+ProcessContext capture_process_context(pid_t pid) {
+    ProcessContext ctx;
+    ctx.pid = pid;
+    const std::string proc_path = "/proc/" + std::to_string(pid);
+    try {
+        ctx.proc_dir = open_fd(proc_path, O_PATH | O_DIRECTORY);
+    } catch (const SysError& e) {
+        if (e.code() == ENOENT) throw UserError("process " + std::to_string(pid) + " does not exist");
+        throw;
+    }
+    const int dir = ctx.proc_dir.get();
+    const std::string stat_before = start_time(read_proc(dir, "stat"));
+
+    ctx.root = open_at(dir, "root", O_PATH | O_DIRECTORY);
+
+    struct stat own{}, theirs{};
+    for (Namespace ns : kAllNamespaces) {
+        std::string rel = std::string("ns/") + namespace_name(ns);
+        Fd fd;
+        try {
+            fd = open_at(dir, rel, O_RDONLY);
+        } catch (const SysError& e) {
+            if (e.code() == ENOENT) continue;  // kernel without this namespace type
+            throw;
+        }
+        check(::fstat(fd.get(), &theirs), "fstat /proc/PID/" + rel);
+        bool differs = true;
+        if (::stat(("/proc/self/" + rel).c_str(), &own) == 0)
+            differs = own.st_ino != theirs.st_ino || own.st_dev != theirs.st_dev;
+        ctx.namespaces.push_back({ns, std::move(fd), differs});
+    }
+
+    {
+        std::istringstream in(read_proc(dir, "cgroup"));
+        std::string line;
+        while (std::getline(in, line))
+            if (!line.empty()) ctx.cgroups.push_back(line);
+    }
+
+    const std::string status = read_proc(dir, "status");
+    ctx.comm = required_field(status, "Name");
+    parse_ids(required_field(status, "Uid"), ctx.creds.uid, ctx.creds.euid, ctx.creds.suid,
+              ctx.creds.fsuid);
+    parse_ids(required_field(status, "Gid"), ctx.creds.gid, ctx.creds.egid, ctx.creds.sgid,
+              ctx.creds.fsgid);
+    for (const auto& g : split_ws(required_field(status, "Groups")))
+        ctx.creds.groups.push_back(parse_number<gid_t>(g));
+    ctx.caps.inheritable = parse_cap_mask(required_field(status, "CapInh"));
+    ctx.caps.permitted = parse_cap_mask(required_field(status, "CapPrm"));
+    ctx.caps.effective = parse_cap_mask(required_field(status, "CapEff"));
+    ctx.caps.bounding = parse_cap_mask(required_field(status, "CapBnd"));
+    if (auto amb = status_field(status, "CapAmb")) ctx.caps.ambient = parse_cap_mask(*amb);
+    if (auto nnp = status_field(status, "NoNewPrivs")) ctx.no_new_privs = *nnp == "1";
+    if (auto sec = status_field(status, "Seccomp")) ctx.seccomp_mode = parse_number<int>(*sec);
+    auto nspid = split_ws(required_field(status, "NSpid"));
+    ctx.ns_pid = parse_number<pid_t>(nspid.back());
+
+    // AppArmor has its own file since Linux 5.8; attr/current is shared by all LSMs.
+    for (const char* attr : {"attr/apparmor/current", "attr/current"}) {
+        try {
+            ctx.lsm_label = normalize_lsm_label(read_proc(dir, attr));
+            break;
+        } catch (const SysError&) {
+        }
+    }
+
+    ctx.environ = split_nul(read_proc(dir, "environ"));
+    ctx.uid_map = parse_id_map(read_proc(dir, "uid_map"));
+    ctx.gid_map = parse_id_map(read_proc(dir, "gid_map"));
+    ctx.setgroups_allowed = read_proc(dir, "setgroups").starts_with("allow");
+
+    std::string stat_after;
+    try {
+        stat_after = start_time(read_proc(dir, "stat"));
+    } catch (const SysError&) {
+    }
+    if (stat_after != stat_before)
+        throw UserError("process " + std::to_string(pid) + " exited while cntr was reading it");
+    return ctx;
+}
+
+}  // namespace cntr
