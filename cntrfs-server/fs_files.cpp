@@ -1,0 +1,165 @@
+// Open files. A file handle (fi->fh) is a descriptor of its own, opened by re-opening
+// the Inode's O_PATH descriptor through /proc/self/fd/N with the caller's flags, so each
+// FUSE open is one open file description on the backing file: offsets, O_APPEND and
+// flock(2) locks behave as they would natively. Data moves with fuse_reply_data and
+// fuse_buf_copy on the descriptor, which lets libfuse splice instead of copying.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "credentials.hpp"
+#include "file_system.hpp"
+#include "proc_self.hpp"
+
+namespace cntrfs {
+namespace {
+
+bool opens_for_writing(int flags) {
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
+}
+
+// A one-element buffer vector describing `size` bytes of `fd` at `pos`.
+fuse_bufvec fd_bufvec(int fd, size_t size, off_t pos) {
+    fuse_bufvec v{};
+    v.count = 1;
+    v.buf[0].size = size;
+    v.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    v.buf[0].fd = fd;
+    v.buf[0].pos = pos;
+    return v;
+}
+
+int fh_of(const fuse_file_info* fi) { return static_cast<int>(fi->fh); }
+
+}  // namespace
+
+int FileSystem::copy_flags() const {
+    return config_.features.splice ? FUSE_BUF_SPLICE_MOVE : FUSE_BUF_NO_SPLICE;
+}
+
+void FileSystem::set_open_flags(const Inode& inode, fuse_file_info* fi) const {
+    // O_DIRECT is not passed to the backing file (our buffers are not aligned for it);
+    // bypassing the FUSE page cache gives the caller the semantics it asked for.
+    // Generated files (procfs, sysfs) report sizes that are wrong, so the page cache
+    // would cut their reads short.
+    fi->direct_io = inode.pseudo_fs || (fi->flags & O_DIRECT) != 0;
+    fi->keep_cache = config_.features.keep_cache && !fi->direct_io;
+}
+
+void FileSystem::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    const Inode& inode = inodes_.get(ino);
+    int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
+    if (config_.read_only && opens_for_writing(flags)) return reply_errno(req, EROFS);
+    if (config_.features.writeback_cache) {
+        // The kernel then reads pages of write-only files and handles O_APPEND itself.
+        if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
+        flags &= ~O_APPEND;
+    }
+    int fd = ::open(ProcFdPath(inode.fd.get()).c_str(), flags | O_CLOEXEC);
+    if (fd < 0) return reply_errno(req, errno);
+    cntr::Fd file(fd);
+    fi->fh = static_cast<uint64_t>(file.get());
+    set_open_flags(inode, fi);
+    if (fuse_reply_open(req, fi) == 0) file.release();  // the handle is the kernel's now
+}
+
+void FileSystem::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                        fuse_file_info* fi) {
+    if (config_.read_only) return reply_errno(req, EROFS);
+    const int dirfd = inodes_.get(parent).fd.get();
+    // O_NOFOLLOW: the kernel only sends CREATE for a name it saw absent; if a symlink
+    // appeared there meanwhile, following it could leave the served tree.
+    int flags = (fi->flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC) & ~(O_NOCTTY | O_DIRECT);
+    if (config_.features.writeback_cache) {
+        if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
+        flags &= ~O_APPEND;
+    }
+    cntr::Fd file;
+    {
+        RequestCredentials creds(req);
+        if (creds.error() != 0) return reply_errno(req, creds.error());
+        file.reset(::openat(dirfd, name, flags, mode));
+        if (!file) return reply_errno(req, errno);
+    }
+    // The entry is taken from the created file itself, not by looking the name up again.
+    cntr::Fd path_fd(::open(ProcFdPath(file.get()).c_str(), O_PATH | O_CLOEXEC));
+    if (!path_fd) return reply_errno(req, errno);
+    fuse_entry_param e;
+    if (int err = remember_entry(std::move(path_fd), e); err != 0) return reply_errno(req, err);
+
+    fi->fh = static_cast<uint64_t>(file.get());
+    set_open_flags(inodes_.get(e.ino), fi);
+    if (fuse_reply_create(req, &e, fi) == 0) {
+        file.release();
+    } else {
+        inodes_.forget(e.ino, 1);  // the kernel never saw the entry
+    }
+}
+
+void FileSystem::read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+    fuse_bufvec buf = fd_bufvec(fh_of(fi), size, off);
+    fuse_reply_data(req, &buf, static_cast<fuse_buf_copy_flags>(copy_flags()));
+}
+
+void FileSystem::write_buf(fuse_req_t req, fuse_ino_t, fuse_bufvec* in, off_t off,
+                           fuse_file_info* fi) {
+    fuse_bufvec out = fd_bufvec(fh_of(fi), fuse_buf_size(in), off);
+    ssize_t n = fuse_buf_copy(&out, in, static_cast<fuse_buf_copy_flags>(copy_flags()));
+    if (n < 0) return reply_errno(req, static_cast<int>(-n));
+    fuse_reply_write(req, static_cast<size_t>(n));
+}
+
+void FileSystem::flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    // close(2) of a duplicate reports delayed write errors (NFS and the like) to the
+    // closing process without closing our handle.
+    int dup_fd = ::dup(fh_of(fi));
+    if (dup_fd < 0) return reply_errno(req, errno);
+    fuse_reply_err(req, ::close(dup_fd) == 0 ? 0 : errno);
+}
+
+void FileSystem::release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    cntr::Fd handle(fh_of(fi));  // adopted back from the kernel: closed here
+    fuse_reply_err(req, 0);
+}
+
+void FileSystem::fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
+    int res = datasync != 0 ? ::fdatasync(fh_of(fi)) : ::fsync(fh_of(fi));
+    fuse_reply_err(req, res == 0 ? 0 : errno);
+}
+
+void FileSystem::fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t offset, off_t length,
+                           fuse_file_info* fi) {
+    if (config_.read_only) return reply_errno(req, EROFS);
+    int res = ::fallocate(fh_of(fi), mode, offset, length);
+    fuse_reply_err(req, res == 0 ? 0 : errno);
+}
+
+void FileSystem::lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info* fi) {
+    // Only SEEK_DATA/SEEK_HOLE reach us; reads and writes use explicit offsets, so moving
+    // the handle's offset here is harmless.
+    off_t res = ::lseek(fh_of(fi), off, whence);
+    if (res < 0) return reply_errno(req, errno);
+    fuse_reply_lseek(req, res);
+}
+
+void FileSystem::copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info* fi_in,
+                                 fuse_ino_t, off_t off_out, fuse_file_info* fi_out, size_t len,
+                                 int flags) {
+    if (config_.read_only) return reply_errno(req, EROFS);
+    // EXDEV/EOPNOTSUPP make the kernel fall back to copying through the page cache.
+    ssize_t n = ::copy_file_range(fh_of(fi_in), &off_in, fh_of(fi_out), &off_out, len,
+                                  static_cast<unsigned>(flags));
+    if (n < 0) return reply_errno(req, errno);
+    fuse_reply_write(req, static_cast<size_t>(n));
+}
+
+void FileSystem::flock(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, int op) {
+    // flock locks belong to open file descriptions, and each FUSE open is one of ours:
+    // the semantics carry over exactly, and host processes see the locks too.
+    int res = ::flock(fh_of(fi), op);
+    fuse_reply_err(req, res == 0 ? 0 : errno);
+}
+
+}  // namespace cntrfs

@@ -1,0 +1,82 @@
+// FUSE_INIT: which kernel features CNTRFS asks for, each with its reason. The switchable
+// ones follow Features (options.hpp) so that benchmarks can measure them one by one.
+#include <cerrno>
+#include <chrono>
+
+#include "file_system.hpp"
+#include "log.hpp"
+
+namespace cntrfs {
+
+FileSystem::FileSystem(cntr::Fd root, FsConfig config)
+    : config_(config), inodes_(std::move(root)) {}
+
+void FileSystem::reply_errno(fuse_req_t req, int err) {
+    if (err == EMFILE || err == ENFILE) {
+        // Said once a minute at most: when it happens, it happens for every request.
+        using Clock = std::chrono::steady_clock;
+        Clock::rep now = Clock::now().time_since_epoch().count();
+        Clock::rep last = last_fd_warning_.load();
+        auto minute = std::chrono::duration_cast<Clock::duration>(std::chrono::minutes(1));
+        if ((last == 0 || now - last > minute.count()) &&
+            last_fd_warning_.compare_exchange_strong(last, now)) {
+            cntr::log::error(
+                "out of file descriptors: every inode the kernel caches holds one; raise the "
+                "hard limit (ulimit -Hn, fs.nr_open) or drop caches "
+                "(echo 2 > /proc/sys/vm/drop_caches)");
+        }
+    }
+    fuse_reply_err(req, err);
+}
+
+void FileSystem::init(fuse_conn_info* conn) {
+    const Features& f = config_.features;
+    // Asks for `cap` if the kernel offers it and `on`, and makes sure it is off otherwise
+    // (libfuse turns some on by default).
+    auto want = [conn](unsigned cap, bool on) {
+        if (on && (conn->capable & cap) != 0) {
+            conn->want |= cap;
+        } else {
+            conn->want &= ~cap;
+        }
+    };
+    // Node ids are addresses of live Inodes; they cannot be rebuilt from a file handle.
+    want(FUSE_CAP_EXPORT_SUPPORT, false);
+    // ls -l and shell completion stat every entry: one READDIRPLUS replaces N LOOKUPs.
+    want(FUSE_CAP_READDIRPLUS, true);
+    want(FUSE_CAP_READDIRPLUS_AUTO, true);
+    // Lookups and listings of one directory need no serialization: we work on fds.
+    want(FUSE_CAP_PARALLEL_DIROPS, f.parallel_dirops);
+    // Read-ahead may overlap with the reads of the caller.
+    want(FUSE_CAP_ASYNC_READ, f.async_read);
+    // Data moves between the backing file and /dev/fuse through a pipe, without copies.
+    want(FUSE_CAP_SPLICE_READ, f.splice);
+    want(FUSE_CAP_SPLICE_WRITE, f.splice);
+    want(FUSE_CAP_SPLICE_MOVE, f.splice);
+    // Off by default: with it the kernel computes O_APPEND offsets and file sizes from
+    // its cache, which is wrong as soon as the backing file changes behind the mount.
+    want(FUSE_CAP_WRITEBACK_CACHE, f.writeback_cache);
+    // open(O_TRUNC) in one request instead of OPEN + SETATTR.
+    want(FUSE_CAP_ATOMIC_O_TRUNC, true);
+    // flock(2) on our per-open descriptors has exactly flock's semantics (fs_files.cpp).
+    want(FUSE_CAP_FLOCK_LOCKS, true);
+    // POSIX locks belong to processes; all requests come from our one process, so
+    // passing them through would lose the owner. The kernel's local locking is right for
+    // every process using the mount.
+    want(FUSE_CAP_POSIX_LOCKS, false);
+    // /proc/self must answer differently per caller (proc_self.hpp).
+    want(FUSE_CAP_CACHE_SYMLINKS, false);
+    // Files changed behind the mount drop their cached pages when their mtime changes.
+    want(FUSE_CAP_AUTO_INVAL_DATA, true);
+    // Off (libfuse turns it on): our writes run as root, which keeps set-id bits, so
+    // the kernel must clear them itself when a non-root caller writes or truncates.
+    want(FUSE_CAP_HANDLE_KILLPRIV, false);
+    // The kernel applies the umask (our process runs with umask 0).
+    want(FUSE_CAP_DONT_MASK, false);
+    // conn->max_write stays at libfuse's value, the most its receive buffer holds
+    // (1 MiB): the kernel refuses reads of /dev/fuse into buffers smaller than that.
+    cntr::log::debug("init: kernel protocol {}.{}, want 0x{:x}, max_write {}", conn->proto_major,
+                     conn->proto_minor, conn->want, conn->max_write);
+}
+
+}  // namespace cntrfs

@@ -1,0 +1,89 @@
+#include "fuse_session.hpp"
+
+#include <csignal>
+#include <memory>
+
+#include "error.hpp"
+
+namespace cntrfs {
+namespace {
+
+// fuse_args with libfuse-allocated strings, freed on scope exit.
+class FuseArgs {
+  public:
+    explicit FuseArgs(const std::vector<std::string>& args) {
+        add("cntrfs-server");
+        for (const auto& a : args) add(a);
+    }
+    ~FuseArgs() { fuse_opt_free_args(&args_); }
+    FuseArgs(const FuseArgs&) = delete;
+    FuseArgs& operator=(const FuseArgs&) = delete;
+    fuse_args* get() { return &args_; }
+
+  private:
+    void add(const std::string& a) {
+        if (fuse_opt_add_arg(&args_, a.c_str()) != 0) throw std::bad_alloc();
+    }
+    fuse_args args_ = FUSE_ARGS_INIT(0, nullptr);
+};
+
+struct LoopConfigDeleter {
+    void operator()(fuse_loop_config* c) const { fuse_loop_cfg_destroy(c); }
+};
+
+}  // namespace
+
+FuseSession::FuseSession(FileSystem& fs, const std::vector<std::string>& args) {
+    FuseArgs fargs(args);
+    fuse_lowlevel_ops ops = FileSystem::operations();
+    se_ = fuse_session_new(fargs.get(), &ops, sizeof(ops), &fs);
+    if (se_ == nullptr) {
+        // libfuse printed the reason ("fuse: unknown option(s): ...") just above.
+        throw cntr::UserError(
+            "cannot start the FUSE session; check the -o options (see the fuse: message above)");
+    }
+}
+
+FuseSession::~FuseSession() {
+    if (signals_) fuse_remove_signal_handlers(se_);
+    unmount();
+    fuse_session_destroy(se_);  // closes the /dev/fuse descriptor
+}
+
+void FuseSession::handle_signals(bool interactive) {
+    // libfuse only installs its handler where the disposition is still the default, so
+    // ignoring a signal first keeps it ignored.
+    if (!interactive) {
+        std::signal(SIGINT, SIG_IGN);
+        std::signal(SIGHUP, SIG_IGN);
+    }
+    if (fuse_set_signal_handlers(se_) != 0) {
+        throw cntr::UserError("cannot install the signal handlers (see the fuse: message above)");
+    }
+    signals_ = true;
+}
+
+void FuseSession::mount(const std::string& mountpoint, const std::string& what) {
+    if (fuse_session_mount(se_, mountpoint.c_str()) != 0) {
+        throw cntr::UserError(what +
+                              ": mounting failed (see the fuse: message above); cntrfs-server "
+                              "needs root or fusermount3, and /dev/fuse");
+    }
+    mounted_ = true;
+}
+
+void FuseSession::unmount() {
+    if (!mounted_) return;
+    mounted_ = false;
+    fuse_session_unmount(se_);  // nothing to do for an adopted /dev/fd/N
+}
+
+int FuseSession::loop(unsigned threads) {
+    if (threads == 1) return fuse_session_loop(se_);
+    std::unique_ptr<fuse_loop_config, LoopConfigDeleter> config(fuse_loop_cfg_create());
+    if (!config) throw std::bad_alloc();
+    if (threads != 0) fuse_loop_cfg_set_max_threads(config.get(), threads);
+    return fuse_session_loop_mt(se_, config.get());
+}
+
+}  // namespace cntrfs

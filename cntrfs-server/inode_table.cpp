@@ -1,0 +1,117 @@
+#include "inode_table.hpp"
+
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include "error.hpp"
+#include "log.hpp"
+
+namespace cntrfs {
+namespace {
+
+// File systems whose files are generated on read: their st_size is 0 or a page, so the
+// kernel's page cache would cut reads short. Files there are opened with direct_io.
+bool is_pseudo_fs(int fd) {
+    struct statfs sfs {};
+    if (::fstatfs(fd, &sfs) != 0) return false;
+    switch (static_cast<unsigned long>(sfs.f_type)) {
+        case PROC_SUPER_MAGIC:
+        case SYSFS_MAGIC:
+        case DEBUGFS_MAGIC:
+        case TRACEFS_MAGIC:
+        case SECURITYFS_MAGIC:
+        case CGROUP_SUPER_MAGIC:
+        case CGROUP2_SUPER_MAGIC:
+        case BPF_FS_MAGIC:
+        case EFIVARFS_MAGIC:
+        case PSTOREFS_MAGIC:
+        case 0x62656570:  // configfs
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+InodeTable::InodeTable(cntr::Fd root_fd) {
+    struct stat st {};
+    cntr::check(::fstatat(root_fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW),
+                "stat root");
+    devices_.emplace(st.st_dev, DevInfo{.tag = 0, .pseudo_fs = is_pseudo_fs(root_fd.get())});
+    root_.dev = st.st_dev;
+    root_.ino = st.st_ino;
+    root_.pseudo_fs = devices_.at(st.st_dev).pseudo_fs;
+    root_.fd = std::move(root_fd);
+}
+
+InodeTable::DevInfo InodeTable::device(dev_t dev, int fd) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = devices_.find(dev); it != devices_.end()) return it->second;
+    }
+    // First file of this device: ask its type outside the lock, then register it. Two
+    // threads racing here both call fstatfs; the first to insert wins.
+    bool pseudo = is_pseudo_fs(fd);
+    std::lock_guard lock(mutex_);
+    uint64_t tag = static_cast<uint64_t>(devices_.size()) << 48;
+    return devices_.try_emplace(dev, DevInfo{.tag = tag, .pseudo_fs = pseudo}).first->second;
+}
+
+Inode& InodeTable::remember(cntr::Fd fd, const struct stat& st) {
+    DevInfo dev = device(st.st_dev, fd.get());
+    cntr::Fd unused;  // declared before the lock: closed after it is released
+    std::lock_guard lock(mutex_);
+    Key key{st.st_dev, st.st_ino};
+    auto it = inodes_.find(key);
+    if (it == inodes_.end()) {
+        auto inode = std::make_unique<Inode>();
+        inode->fd = std::move(fd);
+        inode->dev = st.st_dev;
+        inode->ino = st.st_ino;
+        inode->ino_tag = dev.tag;
+        inode->pseudo_fs = dev.pseudo_fs;
+        it = inodes_.emplace(key, std::move(inode)).first;
+    } else {
+        unused = std::move(fd);
+    }
+    ++it->second->nlookup;
+    return *it->second;
+}
+
+void InodeTable::add_ref(Inode& inode) {
+    if (&inode == &root_) return;
+    std::lock_guard lock(mutex_);
+    ++inode.nlookup;
+}
+
+void InodeTable::forget(fuse_ino_t id, uint64_t n) {
+    if (id == FUSE_ROOT_ID) return;  // the root is never dropped
+    Inode& inode = get(id);
+    std::unique_ptr<Inode> doomed;  // declared before the lock: freed after it is released
+    uint64_t underflow = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (n > inode.nlookup) {
+            underflow = n - inode.nlookup;
+            n = inode.nlookup;
+        }
+        inode.nlookup -= n;
+        if (inode.nlookup == 0) {
+            auto it = inodes_.find(Key{inode.dev, inode.ino});
+            doomed = std::move(it->second);
+            inodes_.erase(it);
+        }
+    }
+    if (underflow != 0) {
+        cntr::log::error("internal: forget of {} more references than known for inode {}",
+                         underflow, doomed ? doomed->ino : inode.ino);
+    }
+}
+
+size_t InodeTable::size() {
+    std::lock_guard lock(mutex_);
+    return inodes_.size();
+}
+
+}  // namespace cntrfs

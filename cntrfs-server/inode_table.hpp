@@ -1,0 +1,118 @@
+// The inode table: which backing file each FUSE node id stands for.
+//
+// Key. A backing file is identified by (st_dev, st_ino), so the two names of a hard link,
+// and every repeated lookup of one name, land on one Inode. The table spans mount points
+// (serving host `/` crosses /proc, /sys, /dev, ...); st_dev tells their files apart.
+//
+// Node ids. The FUSE node id of an Inode is its address, as in libfuse's
+// passthrough_hp.cc; the root is FUSE_ROOT_ID and lives outside the map. Resolving a node
+// id therefore costs no lock and no hash lookup on the hot path of every request. This is
+// safe because (1) the kernel never uses a node id after the FORGETs that bring its lookup
+// count to zero, and (2) nothing that can race with such a FORGET touches the Inode:
+// release/releasedir work on the file handle alone, which owns its own descriptor. An id
+// map (id -> Inode under a lock) would survive a kernel bug better but costs a locked hash
+// lookup per request; we chose speed and wrote the invariant down here instead.
+//
+// Every Inode holds an O_PATH | O_NOFOLLOW descriptor. Besides giving fd-relative access
+// (no path strings, no symlink following), the descriptor pins the backing inode, so its
+// inode number cannot be reused for another file while it is in the table.
+//
+// Reported inode numbers. All backing mounts appear under the single st_dev of the FUSE
+// mount, so two files of different backing devices with the same st_ino would look like
+// hard links of each other (tar, du and cp -a merge them; find reports a "file system
+// loop" when /boot's root has the same inode number as /'s). Each device therefore gets a
+// small tag in order of first sight - the root's device gets 0 - and we report
+// st_ino ^ (tag << 48). Files of the root's device keep their real inode numbers.
+//
+// Locking. One mutex guards the maps and every lookup count. It is a leaf lock: nothing
+// else is locked while it is held and no descriptor is closed under it. Lock order in the
+// server: DirHandle::mutex (fs_dirs.cpp) -> InodeTable::mutex_.
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "fd.hpp"
+
+namespace cntrfs {
+
+struct Inode {
+    cntr::Fd fd;  // O_PATH | O_NOFOLLOW
+    dev_t dev = 0;
+    ino_t ino = 0;
+    uint64_t ino_tag = 0;    // xor-ed into st_ino when reported, see above
+    bool pseudo_fs = false;  // procfs, sysfs, ...: st_size lies, read with direct_io
+    uint64_t nlookup = 0;    // guarded by InodeTable::mutex_
+
+    // Rewrites st_ino of a stat of this file (or of an entry of this directory that lives
+    // on the same device) into the number the mount reports.
+    [[nodiscard]] uint64_t reported_ino(ino_t backing) const { return backing ^ ino_tag; }
+    void report(struct stat& st) const { st.st_ino = reported_ino(st.st_ino); }
+};
+
+class InodeTable {
+  public:
+    explicit InodeTable(cntr::Fd root_fd);
+    InodeTable(const InodeTable&) = delete;
+    InodeTable& operator=(const InodeTable&) = delete;
+
+    [[nodiscard]] Inode& root() { return root_; }
+    // The Inode a node id names. Valid for any id the kernel sends (see above).
+    [[nodiscard]] Inode& get(fuse_ino_t id) {
+        return id == FUSE_ROOT_ID ? root_ : *reinterpret_cast<Inode*>(id);
+    }
+    [[nodiscard]] fuse_ino_t node_id(const Inode& inode) const {
+        return &inode == &root_ ? FUSE_ROOT_ID : reinterpret_cast<fuse_ino_t>(&inode);
+    }
+
+    // Counts one more kernel reference to the file `fd` refers to (stat `st`, taken from
+    // fd) and returns its Inode; a file already known keeps its descriptor and `fd` is
+    // closed.
+    Inode& remember(cntr::Fd fd, const struct stat& st);
+    // One more kernel reference to an Inode we already hold (link(2) replies).
+    void add_ref(Inode& inode);
+    // Drops `n` kernel references; the Inode is freed when none are left.
+    void forget(fuse_ino_t id, uint64_t n);
+
+    [[nodiscard]] size_t size();
+
+    // The st_dev of our own FUSE mount when the server can see it (standalone mode with
+    // the mountpoint inside the root): lookups that reach it fail with ELOOP instead of
+    // sending requests to ourselves. 0 while unknown.
+    void set_self_dev(dev_t dev) { self_dev_ = dev; }
+    [[nodiscard]] dev_t self_dev() const { return self_dev_; }
+
+  private:
+    struct DevInfo {
+        uint64_t tag;
+        bool pseudo_fs;
+    };
+    struct Key {
+        dev_t dev;
+        ino_t ino;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const noexcept {
+            return std::hash<uint64_t>{}(k.ino * 0x9E3779B97F4A7C15ULL ^ k.dev);
+        }
+    };
+
+    DevInfo device(dev_t dev, int fd);
+
+    Inode root_;
+    std::atomic<dev_t> self_dev_{0};
+    std::mutex mutex_;
+    std::unordered_map<Key, std::unique_ptr<Inode>, KeyHash> inodes_;  // guarded by mutex_
+    std::map<dev_t, DevInfo> devices_;                                 // guarded by mutex_
+};
+
+}  // namespace cntrfs

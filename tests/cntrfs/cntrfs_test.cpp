@@ -1,0 +1,640 @@
+// CNTRFS behaviour through real FUSE mounts.
+//
+// Each test starts the real cntrfs-server binary (standalone: --root TMP/src --mount
+// TMP/mnt, or attach mode with a descriptor the test mounted itself), works through the
+// mount and checks the result on the backing directory, or the other way round. Needs
+// root and /dev/fuse; skipped otherwise. Everything a test sets up is owned by RAII
+// objects (mount, server process, temporary directory), so a failing assertion still
+// unmounts, kills and reaps the server and removes the files.
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <set>
+#include <span>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fd.hpp"
+#include "fd_passing.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// ---- small helpers -------------------------------------------------------------------
+
+void put(const std::string& path, const std::string& data,
+         int flags = O_WRONLY | O_CREAT | O_TRUNC) {
+    cntr::Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+    ASSERT_TRUE(fd) << "open " << path << ": " << std::strerror(errno);
+    ASSERT_EQ(::write(fd.get(), data.data(), data.size()), static_cast<ssize_t>(data.size()))
+        << "write " << path << ": " << std::strerror(errno);
+}
+
+std::string get(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+struct stat lstat_of(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << "lstat " << path << ": " << std::strerror(errno);
+    return st;
+}
+
+std::set<std::string> list_dir(const std::string& path) {
+    std::set<std::string> names;
+    DIR* dir = ::opendir(path.c_str());
+    EXPECT_NE(dir, nullptr) << "opendir " << path << ": " << std::strerror(errno);
+    if (dir == nullptr) return names;
+    while (dirent* e = ::readdir(dir)) names.insert(e->d_name);
+    ::closedir(dir);
+    return names;
+}
+
+bool is_mounted(const std::string& mountpoint) {
+    std::ifstream info("/proc/self/mountinfo");
+    for (std::string line; std::getline(info, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, dev, root, point;
+        fields >> id >> parent >> dev >> root >> point;
+        if (point == mountpoint) return true;
+    }
+    return false;
+}
+
+// Until `cond` holds or `timeout` passed.
+template <typename Cond>
+bool eventually(Cond cond, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (cond()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return cond();
+}
+
+// ---- RAII pieces -----------------------------------------------------------------------
+
+class TempDir {
+  public:
+    TempDir() {
+        std::string tmpl = "/tmp/cntrfs-test.XXXXXX";
+        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+        ::chmod(path_.c_str(), 0755);  // unprivileged test users must reach the mount
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+// Detaches whatever is still mounted at the path when it goes out of scope.
+class MountGuard {
+  public:
+    explicit MountGuard(std::string mountpoint) : mountpoint_(std::move(mountpoint)) {}
+    ~MountGuard() {
+        while (is_mounted(mountpoint_) && ::umount2(mountpoint_.c_str(), MNT_DETACH) == 0) {
+        }
+    }
+    MountGuard(const MountGuard&) = delete;
+    MountGuard& operator=(const MountGuard&) = delete;
+
+  private:
+    std::string mountpoint_;
+};
+
+// One cntrfs-server process; killed and reaped when it goes out of scope.
+class Server {
+  public:
+    // `keep_fd` stays open (same number) in the server; stdout/stderr go to `log_path`.
+    Server(const std::vector<std::string>& args, const std::string& log_path, int keep_fd = -1)
+        : log_path_(log_path) {
+        std::vector<std::string> argv_store{CNTRFS_SERVER_PATH};
+        argv_store.insert(argv_store.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : argv_store) argv.push_back(a.data());
+        argv.push_back(nullptr);
+
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+            if (log >= 0) {
+                ::dup2(log, STDOUT_FILENO);
+                ::dup2(log, STDERR_FILENO);
+            }
+            if (keep_fd >= 0) ::fcntl(keep_fd, F_SETFD, 0);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+    }
+    ~Server() { stop(); }
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // The exit status (signals as 128+n) if the process ended within `timeout`.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout = 10s) {
+        if (status_) return status_;
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            int st = 0;
+            pid_t r = ::waitpid(pid_, &st, WNOHANG);
+            if (r == pid_) {
+                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                return status_;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    bool running() { return !wait_exit(0ms).has_value(); }
+    void stop() {
+        if (status_ || pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        if (!wait_exit(5s)) {
+            ::kill(pid_, SIGKILL);
+            wait_exit(10s);
+        }
+    }
+    [[nodiscard]] std::string log() const { return get(log_path_); }
+
+  private:
+    std::string log_path_;
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+};
+
+bool can_mount_fuse() { return ::geteuid() == 0 && ::access("/dev/fuse", R_OK | W_OK) == 0; }
+
+// ---- the standalone fixture ------------------------------------------------------------
+
+class CntrfsMount : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
+        ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
+        ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
+        start_server({});
+    }
+
+    void start_server(const std::vector<std::string>& extra) {
+        std::vector<std::string> args{"--root", src_, "--mount", mnt_};
+        args.insert(args.end(), extra.begin(), extra.end());
+        server_.emplace(args, tmp_.path() + "/server.log");
+        ASSERT_TRUE(eventually([&] { return is_mounted(mnt_) || !server_->running(); }))
+            << "the mount did not appear";
+        ASSERT_TRUE(is_mounted(mnt_)) << "server exited early:\n" << server_->log();
+        struct stat st {};
+        ASSERT_EQ(::stat(mnt_.c_str(), &st), 0) << std::strerror(errno);  // waits for INIT
+    }
+
+    void TearDown() override {
+        if (HasFailure() && server_) std::cerr << "server log:\n" << server_->log();
+    }
+
+    std::string in_src(const std::string& rel) const { return src_ + "/" + rel; }
+    std::string in_mnt(const std::string& rel) const { return mnt_ + "/" + rel; }
+
+    // Declaration order is destruction order reversed: unmount, then stop the server,
+    // then remove the files.
+    TempDir tmp_;
+    std::string src_ = tmp_.path() + "/src";
+    std::string mnt_ = tmp_.path() + "/mnt";
+    std::optional<Server> server_;
+    MountGuard mount_guard_{mnt_};
+};
+
+TEST_F(CntrfsMount, WritesThroughTheMountLandInTheBackingFileAndBack) {
+    put(in_mnt("a.txt"), "hello from the mount\n");
+    EXPECT_EQ(get(in_src("a.txt")), "hello from the mount\n");
+    put(in_src("b.txt"), "hello from the backing dir\n");
+    EXPECT_EQ(get(in_mnt("b.txt")), "hello from the backing dir\n");
+    EXPECT_EQ(lstat_of(in_mnt("a.txt")).st_size, 21);
+}
+
+TEST_F(CntrfsMount, AppendWritesAtTheEndEvenWhenTheFileGrewBehindTheMount) {
+    put(in_mnt("log"), "one\n");
+    put(in_mnt("log"), "two\n", O_WRONLY | O_APPEND);
+    put(in_src("log"), "three\n", O_WRONLY | O_APPEND);  // behind the mount's back
+    put(in_mnt("log"), "four\n", O_WRONLY | O_APPEND);
+    EXPECT_EQ(get(in_src("log")), "one\ntwo\nthree\nfour\n");
+}
+
+TEST_F(CntrfsMount, TruncateShrinksAndExtends) {
+    put(in_mnt("t"), "0123456789");
+    ASSERT_EQ(::truncate(in_mnt("t").c_str(), 4), 0) << std::strerror(errno);
+    EXPECT_EQ(get(in_src("t")), "0123");
+    {
+        cntr::Fd fd(::open(in_mnt("t").c_str(), O_RDWR | O_CLOEXEC));
+        ASSERT_TRUE(fd);
+        ASSERT_EQ(::ftruncate(fd.get(), 8), 0) << std::strerror(errno);
+    }
+    EXPECT_EQ(get(in_src("t")), std::string("0123\0\0\0\0", 8));
+    put(in_mnt("t"), "x", O_WRONLY | O_TRUNC);  // O_TRUNC on open
+    EXPECT_EQ(get(in_src("t")), "x");
+}
+
+TEST_F(CntrfsMount, MkdirListingAndRmdir) {
+    ASSERT_EQ(::mkdir(in_mnt("dir").c_str(), 0750), 0) << std::strerror(errno);
+    EXPECT_TRUE(S_ISDIR(lstat_of(in_src("dir")).st_mode));
+    EXPECT_EQ(lstat_of(in_src("dir")).st_mode & 07777, 0750U);
+    for (int i = 0; i < 300; ++i) put(in_src("dir/f" + std::to_string(i)), "x");
+    EXPECT_EQ(list_dir(in_mnt("dir")), list_dir(in_src("dir")));
+    EXPECT_EQ(list_dir(in_mnt("dir")).size(), 302U);  // with . and ..
+
+    EXPECT_EQ(::rmdir(in_mnt("dir").c_str()), -1);
+    EXPECT_EQ(errno, ENOTEMPTY);
+    for (int i = 0; i < 300; ++i)
+        ASSERT_EQ(::unlink(in_mnt("dir/f" + std::to_string(i)).c_str()), 0);
+    ASSERT_EQ(::rmdir(in_mnt("dir").c_str()), 0) << std::strerror(errno);
+    EXPECT_FALSE(fs::exists(in_src("dir")));
+}
+
+TEST_F(CntrfsMount, MissingNamesAreENOENT) {
+    struct stat st {};
+    EXPECT_EQ(::stat(in_mnt("nope").c_str(), &st), -1);
+    EXPECT_EQ(errno, ENOENT);
+    put(in_src("nope"), "now it exists");  // the negative entry expires (1 s default)
+    EXPECT_TRUE(eventually([&] { return ::stat(in_mnt("nope").c_str(), &st) == 0; }, 3s));
+}
+
+TEST_F(CntrfsMount, SymlinksAreCreatedAndReadNotFollowedOnTheHost) {
+    ASSERT_EQ(::symlink("target/elsewhere", in_mnt("link").c_str()), 0) << std::strerror(errno);
+    EXPECT_TRUE(S_ISLNK(lstat_of(in_src("link")).st_mode));
+    std::array<char, 256> buf{};
+    ssize_t n = ::readlink(in_mnt("link").c_str(), buf.data(), buf.size());
+    ASSERT_GT(n, 0) << std::strerror(errno);
+    EXPECT_EQ(std::string(buf.data(), static_cast<size_t>(n)), "target/elsewhere");
+    // An absolute link made in the backing dir is shown as a link, not resolved by the
+    // server on the host.
+    ASSERT_EQ(::symlink("/etc/hostname", in_src("abs").c_str()), 0);
+    EXPECT_TRUE(S_ISLNK(lstat_of(in_mnt("abs")).st_mode));
+}
+
+TEST_F(CntrfsMount, HardLinksShareOneInode) {
+    put(in_mnt("first"), "shared");
+    ASSERT_EQ(::link(in_mnt("first").c_str(), in_mnt("second").c_str()), 0) << std::strerror(errno);
+    struct stat a = lstat_of(in_mnt("first"));
+    struct stat b = lstat_of(in_mnt("second"));
+    EXPECT_EQ(a.st_ino, b.st_ino);
+    EXPECT_EQ(a.st_nlink, 2U);
+    EXPECT_EQ(a.st_ino, lstat_of(in_src("first")).st_ino);  // the root's device keeps numbers
+    EXPECT_EQ(lstat_of(in_src("second")).st_nlink, 2U);
+    put(in_mnt("second"), "changed", O_WRONLY | O_TRUNC);
+    EXPECT_EQ(get(in_mnt("first")), "changed");
+}
+
+TEST_F(CntrfsMount, RenameHonoursNoreplaceAndExchange) {
+    put(in_mnt("a"), "A");
+    put(in_mnt("b"), "B");
+    ASSERT_EQ(::rename(in_mnt("a").c_str(), in_mnt("c").c_str()), 0) << std::strerror(errno);
+    EXPECT_FALSE(fs::exists(in_src("a")));
+    EXPECT_EQ(get(in_src("c")), "A");
+
+    EXPECT_EQ(
+        ::renameat2(AT_FDCWD, in_mnt("c").c_str(), AT_FDCWD, in_mnt("b").c_str(), RENAME_NOREPLACE),
+        -1);
+    EXPECT_EQ(errno, EEXIST);
+    EXPECT_EQ(get(in_src("b")), "B");
+
+    ASSERT_EQ(
+        ::renameat2(AT_FDCWD, in_mnt("c").c_str(), AT_FDCWD, in_mnt("b").c_str(), RENAME_EXCHANGE),
+        0)
+        << std::strerror(errno);
+    EXPECT_EQ(get(in_src("b")), "A");
+    EXPECT_EQ(get(in_src("c")), "B");
+
+    ASSERT_EQ(::mkdir(in_mnt("d").c_str(), 0755), 0);
+    ASSERT_EQ(::rename(in_mnt("c").c_str(), in_mnt("d/c").c_str()), 0) << std::strerror(errno);
+    EXPECT_EQ(get(in_src("d/c")), "B");
+}
+
+TEST_F(CntrfsMount, ChmodChownAndTimesReachTheBackingFile) {
+    put(in_mnt("f"), "x");
+    ASSERT_EQ(::chmod(in_mnt("f").c_str(), 04640), 0) << std::strerror(errno);
+    EXPECT_EQ(lstat_of(in_src("f")).st_mode & 07777, 04640U);
+    ASSERT_EQ(::chown(in_mnt("f").c_str(), 1234, 5678), 0) << std::strerror(errno);
+    EXPECT_EQ(lstat_of(in_src("f")).st_uid, 1234U);
+    EXPECT_EQ(lstat_of(in_src("f")).st_gid, 5678U);
+    ASSERT_EQ(::lchown(in_mnt("f").c_str(), static_cast<uid_t>(-1), 42), 0);
+    EXPECT_EQ(lstat_of(in_src("f")).st_uid, 1234U);
+    EXPECT_EQ(lstat_of(in_src("f")).st_gid, 42U);
+
+    std::array<timespec, 2> times{timespec{1000000000, 111}, timespec{1200000000, 222}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, in_mnt("f").c_str(), times.data(), 0), 0)
+        << std::strerror(errno);
+    EXPECT_EQ(lstat_of(in_src("f")).st_atim.tv_sec, 1000000000);
+    EXPECT_EQ(lstat_of(in_src("f")).st_atim.tv_nsec, 111);
+    EXPECT_EQ(lstat_of(in_src("f")).st_mtim.tv_sec, 1200000000);
+    EXPECT_EQ(lstat_of(in_src("f")).st_mtim.tv_nsec, 222);
+
+    // UTIME_OMIT keeps atime, UTIME_NOW sets mtime to now.
+    times = {timespec{0, UTIME_OMIT}, timespec{0, UTIME_NOW}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, in_mnt("f").c_str(), times.data(), 0), 0);
+    EXPECT_EQ(lstat_of(in_src("f")).st_atim.tv_sec, 1000000000);
+    EXPECT_GT(lstat_of(in_src("f")).st_mtim.tv_sec, ::time(nullptr) - 60);
+
+    // Times of a symlink itself.
+    ASSERT_EQ(::symlink("f", in_mnt("l").c_str()), 0);
+    times = {timespec{5, 0}, timespec{7, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, in_mnt("l").c_str(), times.data(), AT_SYMLINK_NOFOLLOW), 0)
+        << std::strerror(errno);
+    EXPECT_EQ(lstat_of(in_src("l")).st_mtim.tv_sec, 7);
+    EXPECT_EQ(lstat_of(in_src("f")).st_atim.tv_sec, 1000000000);
+}
+
+TEST_F(CntrfsMount, UserXattrsAreSetListedAndRemoved) {
+    put(in_mnt("f"), "x");
+    const std::string file = in_mnt("f");
+    if (::setxattr(in_src("f").c_str(), "user.probe", "1", 1, 0) != 0 && errno == EOPNOTSUPP) {
+        GTEST_SKIP() << "the backing file system has no user xattrs";
+    }
+    ASSERT_EQ(::setxattr(file.c_str(), "user.cntr", "value", 5, XATTR_CREATE), 0)
+        << std::strerror(errno);
+    std::array<char, 64> buf{};
+    ssize_t n = ::getxattr(in_src("f").c_str(), "user.cntr", buf.data(), buf.size());
+    ASSERT_EQ(n, 5);
+    EXPECT_EQ(std::string(buf.data(), 5), "value");
+    EXPECT_EQ(::getxattr(file.c_str(), "user.cntr", nullptr, 0), 5);  // size query
+    n = ::getxattr(file.c_str(), "user.cntr", buf.data(), buf.size());
+    EXPECT_EQ(std::string(buf.data(), static_cast<size_t>(n)), "value");
+    EXPECT_EQ(::setxattr(file.c_str(), "user.cntr", "v", 1, XATTR_CREATE), -1);
+    EXPECT_EQ(errno, EEXIST);
+
+    std::array<char, 256> names{};
+    n = ::listxattr(file.c_str(), names.data(), names.size());
+    ASSERT_GT(n, 0) << std::strerror(errno);
+    std::set<std::string> listed;
+    for (const char* p = names.data(); p < names.data() + n; p += std::strlen(p) + 1) {
+        listed.insert(p);
+    }
+    EXPECT_TRUE(listed.contains("user.cntr"));
+    EXPECT_TRUE(listed.contains("user.probe"));
+
+    ASSERT_EQ(::removexattr(file.c_str(), "user.cntr"), 0) << std::strerror(errno);
+    EXPECT_EQ(::getxattr(in_src("f").c_str(), "user.cntr", nullptr, 0), -1);
+    EXPECT_EQ(errno, ENODATA);
+}
+
+TEST_F(CntrfsMount, StatfsReportsTheBackingFileSystem) {
+    struct statvfs via_mount {
+    }, backing{};
+    ASSERT_EQ(::statvfs(mnt_.c_str(), &via_mount), 0) << std::strerror(errno);
+    ASSERT_EQ(::statvfs(src_.c_str(), &backing), 0);
+    EXPECT_EQ(via_mount.f_blocks, backing.f_blocks);
+    EXPECT_EQ(via_mount.f_files, backing.f_files);
+    EXPECT_EQ(via_mount.f_namemax, backing.f_namemax);
+}
+
+TEST_F(CntrfsMount, MknodCreatesAFifo) {
+    ASSERT_EQ(::mkfifo(in_mnt("fifo").c_str(), 0600), 0) << std::strerror(errno);
+    struct stat st = lstat_of(in_src("fifo"));
+    EXPECT_TRUE(S_ISFIFO(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0600U);
+    EXPECT_TRUE(S_ISFIFO(lstat_of(in_mnt("fifo")).st_mode));
+}
+
+TEST_F(CntrfsMount, LargeFilesArriveByteExact) {
+    std::string data(24 * 1024 * 1024 + 123, '\0');
+    std::mt19937_64 rng(42);
+    for (size_t i = 0; i + 8 <= data.size(); i += 8) {
+        uint64_t v = rng();
+        std::memcpy(data.data() + i, &v, 8);
+    }
+    put(in_mnt("big"), data);
+    EXPECT_TRUE(get(in_src("big")) == data) << "written through the mount";
+    EXPECT_TRUE(get(in_mnt("big")) == data) << "read back through the mount";
+    // A copy from one mounted file to another (copy_file_range, or the kernel's fallback).
+    std::error_code ec;
+    fs::copy_file(in_mnt("big"), in_mnt("copy"), ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_TRUE(get(in_src("copy")) == data) << "copied inside the mount";
+}
+
+TEST_F(CntrfsMount, FilesCreatedByAnUnprivilegedUserBelongToIt) {
+    ASSERT_EQ(::mkdir(in_src("shared").c_str(), 0777), 0);
+    ASSERT_EQ(::chmod(in_src("shared").c_str(), 01777), 0);
+    put(in_src("shared/root-owned"), "mine");
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (::setgroups(0, nullptr) != 0 || ::setresgid(1000, 1000, 1000) != 0 ||
+            ::setresuid(1000, 1000, 1000) != 0) {
+            ::_exit(10);
+        }
+        int fd = ::open(in_mnt("shared/file").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640);
+        if (fd < 0) ::_exit(11);
+        ::close(fd);
+        if (::mkdir(in_mnt("shared/dir").c_str(), 0700) != 0) ::_exit(12);
+        if (::symlink("file", in_mnt("shared/link").c_str()) != 0) ::_exit(13);
+        if (::mkfifo(in_mnt("shared/fifo").c_str(), 0600) != 0) ::_exit(14);
+        // Someone else's file in a sticky directory stays protected.
+        if (::unlink(in_mnt("shared/root-owned").c_str()) == 0 || errno != EPERM) ::_exit(15);
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "step that failed in the child: " << WEXITSTATUS(status);
+    for (const char* name : {"shared/file", "shared/dir", "shared/link", "shared/fifo"}) {
+        struct stat st = lstat_of(in_src(name));
+        EXPECT_EQ(st.st_uid, 1000U) << name;
+        EXPECT_EQ(st.st_gid, 1000U) << name;
+    }
+    EXPECT_EQ(lstat_of(in_src("shared/file")).st_mode & 07777, 0640U);
+    // The server's own threads went back to root: root creates root-owned files.
+    put(in_mnt("shared/by-root"), "x");
+    EXPECT_EQ(lstat_of(in_src("shared/by-root")).st_uid, 0U);
+}
+
+TEST_F(CntrfsMount, FlockConflictsBetweenOpenFiles) {
+    put(in_mnt("lock"), "x");
+    cntr::Fd a(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd b(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(::flock(a.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
+    EXPECT_EQ(::flock(b.get(), LOCK_EX | LOCK_NB), -1);
+    EXPECT_EQ(errno, EWOULDBLOCK);
+    // A host process using the backing file sees the lock too.
+    cntr::Fd host(::open(in_src("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    EXPECT_EQ(::flock(host.get(), LOCK_EX | LOCK_NB), -1);
+    ASSERT_EQ(::flock(a.get(), LOCK_UN), 0);
+    EXPECT_EQ(::flock(b.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
+}
+
+TEST_F(CntrfsMount, ServerExitsAndNothingStaysMountedAfterUmount) {
+    ASSERT_EQ(::umount2(mnt_.c_str(), 0), 0) << std::strerror(errno);
+    std::optional<int> status = server_->wait_exit(10s);
+    ASSERT_TRUE(status.has_value()) << "the server still runs after umount";
+    EXPECT_EQ(*status, 0);
+    EXPECT_FALSE(is_mounted(mnt_));
+}
+
+TEST_F(CntrfsMount, SigtermUnmountsAndExitsZero) {
+    server_->stop();  // SIGTERM, SIGKILL only if that did not work within 5 s
+    std::optional<int> status = server_->wait_exit(0ms);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 0);
+    EXPECT_TRUE(eventually([&] { return !is_mounted(mnt_); }, 5s));
+}
+
+// ---- other roots and modes -------------------------------------------------------------
+
+class CntrfsRoot : public CntrfsMount {
+  protected:
+    void SetUp() override {
+        if (!can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
+        ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
+        ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
+    }
+};
+
+TEST_F(CntrfsRoot, ReadOnlyRootRefusesChanges) {
+    put(in_src("f"), "data");
+    start_server({"--read-only"});
+    EXPECT_EQ(get(in_mnt("f")), "data");
+    EXPECT_EQ(::open(in_mnt("f").c_str(), O_WRONLY | O_CLOEXEC), -1);
+    EXPECT_EQ(errno, EROFS);
+    EXPECT_EQ(::mkdir(in_mnt("d").c_str(), 0755), -1);
+    EXPECT_EQ(errno, EROFS);
+}
+
+TEST_F(CntrfsRoot, ProcListsAndSelfPointsToTheCaller) {
+    src_ = "/proc";
+    start_server({});
+    std::set<std::string> names = list_dir(mnt_);
+    EXPECT_TRUE(names.contains("self"));
+    EXPECT_TRUE(names.contains("1"));
+    EXPECT_TRUE(names.contains(std::to_string(::getpid())));
+    std::array<char, 64> buf{};
+    ssize_t n = ::readlink(in_mnt("self").c_str(), buf.data(), buf.size());
+    ASSERT_GT(n, 0) << std::strerror(errno);
+    EXPECT_EQ(std::string(buf.data(), static_cast<size_t>(n)), std::to_string(::getpid()));
+    // Generated files are read in full although they report size 0.
+    std::string status = get(in_mnt("self/status"));
+    EXPECT_NE(status.find("Tgid:\t" + std::to_string(::getpid())), std::string::npos) << status;
+    EXPECT_EQ(lstat_of(in_mnt("self/status")).st_size, 0);
+}
+
+TEST(CntrfsServer, MissingRootIsReportedWithItsName) {
+    TempDir tmp;
+    Server server({"--root", "/nonexistent-cntrfs-root", "--mount", tmp.path()},
+                  tmp.path() + "/log");
+    std::optional<int> status = server.wait_exit(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 1);
+    EXPECT_NE(server.log().find("--root /nonexistent-cntrfs-root: No such file or directory"),
+              std::string::npos)
+        << server.log();
+}
+
+// Attach mode as cntr drives it: the test mounts /dev/fuse itself and hands the
+// descriptor over the socket.
+class CntrfsAttach : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
+        ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
+        ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
+    }
+    std::unique_ptr<Server> start(int server_end) {
+        return std::make_unique<Server>(
+            std::vector<std::string>{"--root", src_, "--socket-fd", std::to_string(server_end)},
+            tmp_.path() + "/server.log", server_end);
+    }
+
+    TempDir tmp_;
+    std::string src_ = tmp_.path() + "/src";
+    std::string mnt_ = tmp_.path() + "/mnt";
+    MountGuard mount_guard_{mnt_};
+};
+
+TEST_F(CntrfsAttach, ServesAMountedDescriptorAndExitsWhenTheMountIsGone) {
+    put(src_ + "/hello", "from the root\n");
+    cntr::Fd fuse(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
+    ASSERT_TRUE(fuse) << std::strerror(errno);
+    std::string opts = "fd=" + std::to_string(fuse.get()) +
+                       ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions";
+    ASSERT_EQ(::mount("cntrfs", mnt_.c_str(), "fuse.cntrfs", MS_NOSUID | MS_NODEV, opts.c_str()), 0)
+        << std::strerror(errno);
+
+    auto [ours, theirs] = cntr::seqpacket_pair();
+    auto server = start(theirs.get());
+    theirs.reset();
+    int fd = fuse.get();
+    cntr::send_message(ours.get(), "fuse", std::span<const int>(&fd, 1));
+    fuse.reset();
+    cntr::Message reply = cntr::recv_message(ours.get());
+    ASSERT_FALSE(reply.eof) << server->log();
+    ASSERT_EQ(reply.data, "ready") << server->log();
+
+    EXPECT_EQ(get(mnt_ + "/hello"), "from the root\n");
+    put(mnt_ + "/written", "through the handed-over descriptor");
+    EXPECT_EQ(get(src_ + "/written"), "through the handed-over descriptor");
+    // The server closed its end after "ready".
+    EXPECT_TRUE(cntr::recv_message(ours.get()).eof);
+
+    ASSERT_EQ(::umount2(mnt_.c_str(), 0), 0) << std::strerror(errno);
+    std::optional<int> status = server->wait_exit(10s);
+    ASSERT_TRUE(status.has_value()) << "the server still runs after the last umount";
+    EXPECT_EQ(*status, 0) << server->log();
+}
+
+TEST_F(CntrfsAttach, EofBeforeTheDescriptorExitsOne) {
+    auto [ours, theirs] = cntr::seqpacket_pair();
+    auto server = start(theirs.get());
+    theirs.reset();
+    ours.reset();
+    std::optional<int> status = server->wait_exit(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 1);
+    EXPECT_NE(server->log().find("closed before the FUSE descriptor arrived"), std::string::npos)
+        << server->log();
+}
+
+TEST_F(CntrfsAttach, AWrongMessageIsAnsweredWithAnError) {
+    auto [ours, theirs] = cntr::seqpacket_pair();
+    auto server = start(theirs.get());
+    theirs.reset();
+    cntr::send_message(ours.get(), "hello");
+    cntr::Message reply = cntr::recv_message(ours.get());
+    EXPECT_TRUE(reply.data.starts_with("error: ")) << reply.data;
+    std::optional<int> status = server->wait_exit(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 1);
+}
+
+}  // namespace
