@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -22,7 +23,9 @@ void require_privileges(const char* command) {
         cap_flag_value_t value = CAP_CLEAR;
         if (!caps || cap_get_flag(caps.get(), cap, CAP_EFFECTIVE, &value) != 0 || value != CAP_SET) {
             std::unique_ptr<char, decltype(&cap_free)> name(cap_to_name(cap), cap_free);
-            missing += (missing.empty() ? "" : ", ") + std::string(name.get());
+            std::string upper(name.get());
+            for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            missing += (missing.empty() ? "" : ", ") + upper;
         }
     }
     if (missing.empty()) return;

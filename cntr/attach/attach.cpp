@@ -23,9 +23,9 @@ namespace {
 // The container's tree is shown at /var/lib/cntr of the tools, so the
 // directory must exist there. For host tools that is the host's own.
 void ensure_mount_point(const std::string& tools_root) {
-    std::string path = tools_root == "/" ? "" : tools_root;
+    const std::string prefix = tools_root == "/" ? "" : tools_root;
     for (const char* part : {"/var", "/var/lib", "/var/lib/cntr"}) {
-        path += part;
+        const std::string path = prefix + part;
         if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("mkdir " + path);
     }
 }

@@ -27,7 +27,6 @@ std::string cntrfs_server_path() {
 
 ChildProcess start_tools_server(const std::string& root, Fd sock) {
     const std::string path = cntrfs_server_path();
-    const bool debug = log::verbose();
     return ChildProcess::fork([&] {
         // Its own session: Ctrl-C on the user's terminal must not kill the
         // filesystem under the running command.
@@ -43,7 +42,6 @@ ChildProcess start_tools_server(const std::string& root, Fd sock) {
         }
         ::close_range(4, ~0U, 0);
         std::vector<std::string> args = {"cntrfs-server", "--root", root, "--socket-fd", "3"};
-        if (debug) args.emplace_back("--debug");
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -1,0 +1,36 @@
+// cntr exec, from the host and from inside an attach session.
+#include <gtest/gtest.h>
+
+#include "cntr_binary.hpp"
+#include "docker_container.hpp"
+
+using namespace cntr::test;
+
+TEST(Exec, FromTheHostRunsTheContainersOwnCommandWithItsPath) {
+    DockerContainer c({"-e", "PATH=/bin:/sbin", "-e", "APP=1", "--hostname", "exec-host"});
+    auto r = run({kCntr, "exec", c.name(), "--", "sh", "-c",
+                  "echo $PATH; echo $APP; hostname; test -e /usr/bin/python3 || echo container-root; basename $(readlink /bin/sh)"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "/bin:/sbin\n1\nexec-host\ncontainer-root\nbusybox\n");
+}
+
+TEST(Exec, ExitStatusAndStdinPassThrough) {
+    DockerContainer c;
+    auto r = run({kCntr, "exec", c.name(), "--", "sh", "-c", "cat; exit 7"}, "piped-in");
+    EXPECT_EQ(r.exit_code, 7);
+    EXPECT_EQ(r.out, "piped-in");
+}
+
+TEST(Exec, FromInsideASessionUsesTheSessionsContainer) {
+    DockerContainer c({"-e", "PATH=/bin:/sbin"});
+    auto r = attach(c.name(), {kCntr, "exec", "--", "sh", "-c",
+                               "echo $PATH; test -e /usr/bin/python3 || echo container-root; date +%Z"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "/bin:/sbin\ncontainer-root\nJST\n");
+}
+
+TEST(Exec, WithoutAContainerOutsideASessionExplainsItself) {
+    auto r = run({kCntr, "exec", "--", "true"});
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.err.find("inside a 'cntr attach' session"), std::string::npos) << r.err;
+}
