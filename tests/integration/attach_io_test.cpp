@@ -107,7 +107,7 @@ TEST_F(AttachIo, HostToolsWork) {
                        "python3 -c 'import os; print(\"py\", os.getpid() < 100)' && "
                        "strace -f -o /dev/null true && echo strace-ok && "
                        "gdb -batch -ex 'print 6*7' 2>/dev/null | tail -1 && "
-                       "printf 'hello\\n' > /tmp/vimtest && vim -es -c '%s/hello/vim-ok/' -c 'wq' /tmp/vimtest && cat /tmp/vimtest");
+                       "printf 'hello\\n' > /var/lib/cntr/tmp/vimtest && vim -es -c '%s/hello/vim-ok/' -c 'wq' /var/lib/cntr/tmp/vimtest && cat /var/lib/cntr/tmp/vimtest");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("py True"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("strace-ok"), std::string::npos) << r.out;
