@@ -9,7 +9,7 @@
 namespace cntr {
 namespace {
 bool file_exists(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
 }  // namespace
@@ -22,7 +22,8 @@ void join_cgroups(const ProcessContext& ctx) {
         if (first == std::string::npos || second == std::string::npos) continue;
         std::string controllers = line.substr(first + 1, second - first - 1);
         std::string path = line.substr(second + 1);
-        if (path.find("/..") != std::string::npos) throw UserError("suspicious cgroup path " + path);
+        if (path.find("/..") != std::string::npos)
+            throw UserError("suspicious cgroup path " + path);
         std::string base;
         if (controllers.empty()) {
             // Hybrid v1 hosts mount the unified hierarchy on .../unified.

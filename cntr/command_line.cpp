@@ -23,7 +23,8 @@ SplitCommandLine split_command_line(const std::vector<std::string>& args,
         }
         out.cntr_args.push_back(a);
         if (!options_ended && a.size() > 1 && a[0] == '-') {
-            if (std::ranges::find(options_with_value, a) != options_with_value.end() && i + 1 < args.size())
+            if (std::ranges::find(options_with_value, a) != options_with_value.end() &&
+                i + 1 < args.size())
                 out.cntr_args.push_back(args[++i]);
             continue;
         }

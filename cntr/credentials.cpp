@@ -22,7 +22,8 @@ uint32_t inside_id(const std::vector<IdMapEntry>& map, uint32_t host_id, const c
 }
 
 std::string cap_name(int cap) {
-    std::unique_ptr<char, decltype(&cap_free)> name(cap_to_name(static_cast<cap_value_t>(cap)), cap_free);
+    std::unique_ptr<char, decltype(&cap_free)> name(cap_to_name(static_cast<cap_value_t>(cap)),
+                                                    cap_free);
     return name ? std::string(name.get()) : std::to_string(cap);
 }
 
@@ -61,8 +62,10 @@ void apply_credentials(const ProcessContext& ctx) {
     for (int cap = 0; cap <= last_cap; ++cap) {
         if (!CAP_IS_SUPPORTED(cap)) continue;
         cap_value_t v = cap;
-        if (has_cap(ctx.caps.effective, cap)) cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
-        if (has_cap(ctx.caps.permitted, cap)) cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
+        if (has_cap(ctx.caps.effective, cap))
+            cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (has_cap(ctx.caps.permitted, cap))
+            cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
         if (has_cap(ctx.caps.inheritable, cap))
             cap_set_flag(caps.get(), CAP_INHERITABLE, 1, &v, CAP_SET);
     }
@@ -76,7 +79,8 @@ void apply_credentials(const ProcessContext& ctx) {
     }
     check(::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl PR_SET_KEEPCAPS");
 
-    if (ctx.no_new_privs) check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl PR_SET_NO_NEW_PRIVS");
+    if (ctx.no_new_privs)
+        check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl PR_SET_NO_NEW_PRIVS");
 }
 
 }  // namespace cntr

@@ -4,7 +4,8 @@
 
 namespace cntr {
 
-std::optional<std::string> env_lookup(const std::vector<std::string>& env, const std::string& name) {
+std::optional<std::string> env_lookup(const std::vector<std::string>& env,
+                                      const std::string& name) {
     const std::string prefix = name + "=";
     for (const auto& e : env)
         if (e.starts_with(prefix)) return e.substr(prefix.size());

@@ -11,7 +11,8 @@
 
 namespace cntr {
 
-inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 inline constexpr const char* kContainerPathVar = "CNTR_CONTAINER_PATH";
 
 struct SessionEnvironmentInput {

@@ -21,7 +21,7 @@ bool file_says_yes(const char* path) {
 }
 
 bool exists(const char* path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path, &st) == 0;
 }
 
@@ -32,7 +32,7 @@ void apply_lsm_label(const ProcessContext& ctx) {
     if (label.empty() || label == "unconfined" || label == "kernel") return;
     if (file_says_yes("/sys/module/apparmor/parameters/enabled")) {
         const char* path = exists("/proc/self/attr/apparmor/exec") ? "/proc/self/attr/apparmor/exec"
-                                                                    : "/proc/self/attr/exec";
+                                                                   : "/proc/self/attr/exec";
         try {
             write_file(path, "exec " + label);
         } catch (const SysError& e) {

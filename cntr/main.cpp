@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cntr_version.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
-#include "cntr_version.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "resolve/resolver.hpp"
@@ -68,12 +68,15 @@ int main(int argc, char** argv) {
         "container's /proc, /dev, /sys, /etc/{passwd,group,hostname,hosts,resolv.conf,localtime}.\n"
         "Without COMMAND it runs $SHELL -l (or /bin/sh). A PTY is used when stdin and stdout\n"
         "are terminals; otherwise stdio passes through byte for byte.");
-    attach_cmd->add_option("container", attach.container,
-                           "Container name or id (prefix), process id, or command-line pattern (-t command)")
+    attach_cmd
+        ->add_option(
+            "container", attach.container,
+            "Container name or id (prefix), process id, or command-line pattern (-t command)")
         ->required();
     attach_cmd->add_option("-t,--type", attach_types, types_help);
-    attach_cmd->footer("Examples:\n  cntr attach web\n  cntr attach -t process_id 4242 -- ps aux\n"
-                       "  cntr attach -t command 'nginx: master' -- ss -ltnp");
+    attach_cmd->footer(
+        "Examples:\n  cntr attach web\n  cntr attach -t process_id 4242 -- ps aux\n"
+        "  cntr attach -t command 'nginx: master' -- ss -ltnp");
 
     cntr::ExecOptions exec;
     std::string exec_types = join(cntr::default_container_types());
@@ -83,9 +86,12 @@ int main(int argc, char** argv) {
         "Usage: cntr exec [OPTIONS] [CONTAINER] [-- COMMAND [ARGS...]]\n"
         "Without CONTAINER it must run inside a 'cntr attach' session and uses that\n"
         "session's container (chroot into /var/lib/cntr).");
-    exec_cmd->add_option("container", exec.container, "Container name or id, process id, or pattern");
+    exec_cmd->add_option("container", exec.container,
+                         "Container name or id, process id, or pattern");
     exec_cmd->add_option("-t,--type", exec_types, types_help);
-    exec_cmd->footer("Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls /");
+    exec_cmd->footer(
+        "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
+        "/");
 
     try {
         std::reverse(args.begin(), args.end());

@@ -64,7 +64,8 @@ Fd clone_mount_tree(int dirfd, const std::string& path, bool recursive) {
 
 void attach_mount(int mount_fd, int dirfd, const std::string& path, bool follow) {
     unsigned flags = MOVE_MOUNT_F_EMPTY_PATH | (follow ? MOVE_MOUNT_T_SYMLINKS : 0U);
-    if (::move_mount(mount_fd, "", dirfd, path.c_str(), flags) != 0) throw_errno("move_mount onto " + path);
+    if (::move_mount(mount_fd, "", dirfd, path.c_str(), flags) != 0)
+        throw_errno("move_mount onto " + path);
 }
 
 }  // namespace cntr

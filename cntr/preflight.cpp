@@ -15,24 +15,26 @@
 namespace cntr {
 
 void require_privileges(const char* command) {
-    constexpr cap_value_t kNeeded[] = {CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SYS_PTRACE, CAP_SETUID,
+    constexpr cap_value_t kNeeded[] = {CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SYS_PTRACE,  CAP_SETUID,
                                        CAP_SETGID,    CAP_SETPCAP,    CAP_DAC_OVERRIDE};
     std::unique_ptr<_cap_struct, decltype(&cap_free)> caps(cap_get_proc(), cap_free);
     std::string missing;
     for (cap_value_t cap : kNeeded) {
         cap_flag_value_t value = CAP_CLEAR;
-        if (!caps || cap_get_flag(caps.get(), cap, CAP_EFFECTIVE, &value) != 0 || value != CAP_SET) {
+        if (!caps || cap_get_flag(caps.get(), cap, CAP_EFFECTIVE, &value) != 0 ||
+            value != CAP_SET) {
             std::unique_ptr<char, decltype(&cap_free)> name(cap_to_name(cap), cap_free);
             std::string upper(name.get());
-            for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            for (auto& ch : upper)
+                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
             missing += (missing.empty() ? "" : ", ") + upper;
         }
     }
     if (missing.empty()) return;
-    throw UserError(std::string("cntr ") + command + " must run as root: it is missing " + missing +
-                    (::geteuid() == 0 ? " (root without these capabilities, e.g. inside a container)"
-                                      : "") +
-                    ". Try: sudo cntr " + command + " ...");
+    throw UserError(
+        std::string("cntr ") + command + " must run as root: it is missing " + missing +
+        (::geteuid() == 0 ? " (root without these capabilities, e.g. inside a container)" : "") +
+        ". Try: sudo cntr " + command + " ...");
 }
 
 void require_kernel() {
@@ -47,10 +49,11 @@ void require_kernel() {
 }
 
 void require_fuse_device() {
-    struct stat st{};
+    struct stat st {};
     if (::stat("/dev/fuse", &st) == 0 && S_ISCHR(st.st_mode)) return;
-    throw UserError("/dev/fuse is missing: load the FUSE module with 'modprobe fuse' "
-                    "(inside a container, pass --device /dev/fuse)");
+    throw UserError(
+        "/dev/fuse is missing: load the FUSE module with 'modprobe fuse' "
+        "(inside a container, pass --device /dev/fuse)");
 }
 
 }  // namespace cntr

@@ -14,28 +14,44 @@ namespace cntr {
 
 const char* namespace_name(Namespace ns) {
     switch (ns) {
-        case Namespace::mnt: return "mnt";
-        case Namespace::uts: return "uts";
-        case Namespace::ipc: return "ipc";
-        case Namespace::net: return "net";
-        case Namespace::pid: return "pid";
-        case Namespace::cgroup: return "cgroup";
-        case Namespace::time: return "time";
-        case Namespace::user: return "user";
+        case Namespace::mnt:
+            return "mnt";
+        case Namespace::uts:
+            return "uts";
+        case Namespace::ipc:
+            return "ipc";
+        case Namespace::net:
+            return "net";
+        case Namespace::pid:
+            return "pid";
+        case Namespace::cgroup:
+            return "cgroup";
+        case Namespace::time:
+            return "time";
+        case Namespace::user:
+            return "user";
     }
     return "?";
 }
 
 int namespace_clone_flag(Namespace ns) {
     switch (ns) {
-        case Namespace::mnt: return CLONE_NEWNS;
-        case Namespace::uts: return CLONE_NEWUTS;
-        case Namespace::ipc: return CLONE_NEWIPC;
-        case Namespace::net: return CLONE_NEWNET;
-        case Namespace::pid: return CLONE_NEWPID;
-        case Namespace::cgroup: return CLONE_NEWCGROUP;
-        case Namespace::time: return CLONE_NEWTIME;
-        case Namespace::user: return CLONE_NEWUSER;
+        case Namespace::mnt:
+            return CLONE_NEWNS;
+        case Namespace::uts:
+            return CLONE_NEWUTS;
+        case Namespace::ipc:
+            return CLONE_NEWIPC;
+        case Namespace::net:
+            return CLONE_NEWNET;
+        case Namespace::pid:
+            return CLONE_NEWPID;
+        case Namespace::cgroup:
+            return CLONE_NEWCGROUP;
+        case Namespace::time:
+            return CLONE_NEWTIME;
+        case Namespace::user:
+            return CLONE_NEWUSER;
     }
     return 0;
 }
@@ -163,7 +179,8 @@ ProcessContext capture_process_context(pid_t pid) {
     try {
         ctx.proc_dir = open_fd(proc_path, O_PATH | O_DIRECTORY);
     } catch (const SysError& e) {
-        if (e.code() == ENOENT) throw UserError("process " + std::to_string(pid) + " does not exist");
+        if (e.code() == ENOENT)
+            throw UserError("process " + std::to_string(pid) + " does not exist");
         throw;
     }
     const int dir = ctx.proc_dir.get();
@@ -171,7 +188,8 @@ ProcessContext capture_process_context(pid_t pid) {
 
     ctx.root = open_at(dir, "root", O_PATH | O_DIRECTORY);
 
-    struct stat own{}, theirs{};
+    struct stat own {
+    }, theirs{};
     for (Namespace ns : kAllNamespaces) {
         std::string rel = std::string("ns/") + namespace_name(ns);
         Fd fd;

@@ -24,9 +24,9 @@ namespace cntr {
 // it); the user namespace comes last because joining it drops our privileges
 // over everything owned by the host's user namespace.
 enum class Namespace { mnt, uts, ipc, net, pid, cgroup, time, user };
-inline constexpr std::array kAllNamespaces{Namespace::mnt,    Namespace::uts,  Namespace::ipc,
-                                           Namespace::net,    Namespace::pid,  Namespace::cgroup,
-                                           Namespace::time,   Namespace::user};
+inline constexpr std::array kAllNamespaces{Namespace::mnt,  Namespace::uts, Namespace::ipc,
+                                           Namespace::net,  Namespace::pid, Namespace::cgroup,
+                                           Namespace::time, Namespace::user};
 const char* namespace_name(Namespace ns);
 int namespace_clone_flag(Namespace ns);
 

@@ -16,13 +16,13 @@
 namespace cntr {
 
 class RawTerminal {
-public:
+  public:
     explicit RawTerminal(int fd);
     RawTerminal(const RawTerminal&) = delete;
     RawTerminal& operator=(const RawTerminal&) = delete;
     ~RawTerminal();
 
-private:
+  private:
     int fd_;
     termios saved_{};
     bool active_ = false;

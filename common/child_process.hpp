@@ -13,7 +13,7 @@
 namespace cntr {
 
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -37,7 +37,7 @@ public:
     // Gives up ownership: the child is neither killed nor reaped by us.
     void detach() noexcept;
 
-private:
+  private:
     pid_t pid_ = -1;
     Fd pidfd_;
 };

@@ -11,16 +11,16 @@
 namespace cntr {
 
 class SysError : public std::runtime_error {
-public:
+  public:
     SysError(std::string_view what, int err);
     [[nodiscard]] int code() const noexcept { return err_; }
 
-private:
+  private:
     int err_;
 };
 
 class UserError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

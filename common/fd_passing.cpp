@@ -74,7 +74,8 @@ Message recv_message(int sock) {
         out.eof = true;
         return out;
     }
-    if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) throw UserError("recvmsg: message truncated");
+    if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0)
+        throw UserError("recvmsg: message truncated");
     buf.resize(static_cast<size_t>(n));
     if (buf.size() == 1 && buf[0] == '\0') buf.clear();
     out.data = std::move(buf);

@@ -24,7 +24,8 @@ namespace cntr {
 namespace {
 
 bool is_mount_point(const char* path) {
-    struct stat here{}, parent{};
+    struct stat here {
+    }, parent{};
     if (::stat(path, &here) != 0) return false;
     if (::stat((std::string(path) + "/..").c_str(), &parent) != 0) return false;
     return here.st_dev != parent.st_dev || here.st_ino == parent.st_ino;
@@ -33,19 +34,22 @@ bool is_mount_point(const char* path) {
 [[noreturn]] void exec_in_session_container(const std::vector<std::string>& command) {
     const char* container_path = std::getenv(kContainerPathVar);
     if (container_path == nullptr || !is_mount_point("/var/lib/cntr"))
-        throw UserError("cntr exec without a container only works inside a 'cntr attach' session; "
-                        "outside one, name the container: cntr exec CONTAINER -- COMMAND");
+        throw UserError(
+            "cntr exec without a container only works inside a 'cntr attach' session; "
+            "outside one, name the container: cntr exec CONTAINER -- COMMAND");
     if (::chroot("/var/lib/cntr") != 0) {
         if (errno == EPERM)
-            throw UserError("cntr exec: chroot into /var/lib/cntr is not permitted: the container's "
-                            "process has no CAP_SYS_CHROOT, so its session cannot use cntr exec");
+            throw UserError(
+                "cntr exec: chroot into /var/lib/cntr is not permitted: the container's "
+                "process has no CAP_SYS_CHROOT, so its session cannot use cntr exec");
         throw_errno("chroot /var/lib/cntr");
     }
     check(::chdir("/"), "chdir /");
     ::setenv("PATH", container_path, 1);
     ::unsetenv(kContainerPathVar);
     // The session's TZ names the container's file by its session path.
-    if (const char* tz = std::getenv("TZ"); tz != nullptr && std::strstr(tz, "/var/lib/cntr") != nullptr)
+    if (const char* tz = std::getenv("TZ");
+        tz != nullptr && std::strstr(tz, "/var/lib/cntr") != nullptr)
         ::unsetenv("TZ");
     std::vector<std::string> argv = command.empty() ? std::vector<std::string>{"/bin/sh"} : command;
     std::vector<char*> cargv;

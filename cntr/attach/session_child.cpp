@@ -49,7 +49,8 @@ void enter_container_root(const ProcessContext& ctx) {
     check(::chdir("/"), "chdir /");
 }
 
-std::vector<std::string> container_environment(const ProcessContext& ctx, const SessionConfig& cfg) {
+std::vector<std::string> container_environment(const ProcessContext& ctx,
+                                               const SessionConfig& cfg) {
     std::vector<std::string> env;
     for (const auto& e : ctx.environ)
         if (e.find('=') != std::string::npos) env.push_back(e);
@@ -66,7 +67,8 @@ std::vector<std::string> command_line(const SessionConfig& cfg) {
     return {"/bin/sh"};
 }
 
-[[noreturn]] void exec_command(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+[[noreturn]] void exec_command(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& env) {
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
@@ -149,7 +151,8 @@ int run_session_child(const SessionConfig& cfg) {
         // The container's own devpts, so `tty` and ttyname() work in the session.
         std::tie(master, slave) = open_pty_pair("/dev/ptmx");
         if (::fchown(slave.get(), ctx.creds.uid, static_cast<gid_t>(-1)) != 0)
-            log::debug("fchown of the PTY to uid {} failed: {}", ctx.creds.uid, std::strerror(errno));
+            log::debug("fchown of the PTY to uid {} failed: {}", ctx.creds.uid,
+                       std::strerror(errno));
         if (cfg.term_attrs) ::tcsetattr(slave.get(), TCSANOW, &*cfg.term_attrs);
         if (cfg.term_size) ::ioctl(master.get(), TIOCSWINSZ, &*cfg.term_size);
     }
@@ -164,7 +167,8 @@ int run_session_child(const SessionConfig& cfg) {
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGQUIT, SIG_IGN);
 
-    ChildProcess command = ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave)); });
+    ChildProcess command =
+        ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave)); });
     slave.reset();
     if (master) {
         const std::array fds{master.get()};

@@ -27,7 +27,7 @@ constexpr auto kServerExitWait = std::chrono::seconds(5);
 constexpr auto kGraceAfterContainerDeath = std::chrono::seconds(2);
 
 class BlockedSignals {
-public:
+  public:
     explicit BlockedSignals(std::initializer_list<int> signals) {
         sigset_t set;
         sigemptyset(&set);
@@ -41,7 +41,7 @@ public:
     ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &saved_, nullptr); }
     [[nodiscard]] int fd() const { return fd_.get(); }
 
-private:
+  private:
     sigset_t saved_{};
     Fd fd_;
 };
@@ -49,7 +49,7 @@ private:
 // Copies bytes between the user's terminal and the PTY master without ever
 // blocking on one side while the other has data waiting.
 class PtyPump {
-public:
+  public:
     explicit PtyPump(int master) : master_(master) {
         ::fcntl(master_, F_SETFL, ::fcntl(master_, F_GETFL) | O_NONBLOCK);
     }
@@ -59,8 +59,10 @@ public:
     void read_stdin() {
         std::array<char, 4096> buf{};
         ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
-        if (n > 0) to_master_.append(buf.data(), static_cast<size_t>(n));
-        else if (n == 0 || (errno != EINTR && errno != EAGAIN)) stdin_closed_ = true;
+        if (n > 0)
+            to_master_.append(buf.data(), static_cast<size_t>(n));
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            stdin_closed_ = true;
     }
     void write_master() {
         ssize_t n = ::write(master_, to_master_.data(), to_master_.size());
@@ -87,7 +89,7 @@ public:
         }
     }
 
-private:
+  private:
     static constexpr size_t kBuffer = 64 * 1024;
     int master_;
     std::string to_master_;
@@ -121,8 +123,10 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
     auto finish_server = [&] {
         if (server == nullptr) return;
         if (!server->wait_for(kServerExitWait)) {
-            log::warn("cntrfs-server (PID {}) still serves processes the session left behind; "
-                      "it exits when they do", server->pid());
+            log::warn(
+                "cntrfs-server (PID {}) still serves processes the session left behind; "
+                "it exits when they do",
+                server->pid());
             server->detach();
         }
     };
@@ -152,7 +156,8 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
         p[2] = {signals.fd(), POLLIN, 0};
         nfds_t n = 3;
         if (pump) {
-            p[3] = {master.get(), static_cast<short>(POLLIN | (pump->has_pending() ? POLLOUT : 0)), 0};
+            p[3] = {master.get(), static_cast<short>(POLLIN | (pump->has_pending() ? POLLOUT : 0)),
+                    0};
             p[4] = {pump->wants_input() ? STDIN_FILENO : -1, POLLIN, 0};
             n = 5;
         }
@@ -170,7 +175,8 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
             while (::read(signals.fd(), &si, sizeof(si)) == sizeof(si)) {
                 int sig = static_cast<int>(si.ssi_signo);
                 if (sig == SIGWINCH && master) {
-                    if (auto ws = terminal_size(STDIN_FILENO)) ::ioctl(master.get(), TIOCSWINSZ, &*ws);
+                    if (auto ws = terminal_size(STDIN_FILENO))
+                        ::ioctl(master.get(), TIOCSWINSZ, &*ws);
                 } else if (sig == SIGTERM || sig == SIGHUP) {
                     session.kill(sig);
                 }

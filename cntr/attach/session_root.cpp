@@ -30,8 +30,8 @@
 #include <array>
 #include <string>
 
-#include "error.hpp"
 #include "environment.hpp"
+#include "error.hpp"
 #include "fd_passing.hpp"
 #include "file_io.hpp"
 #include "log.hpp"
@@ -49,7 +49,8 @@ void enter_private_copy_of_container_mounts(const ProcessContext& ctx) {
     if (mnt == nullptr) throw UserError("the kernel does not show the container's mount namespace");
     check(::setns(mnt->fd.get(), CLONE_NEWNS), "setns into the container's mount namespace");
     check(::unshare(CLONE_NEWNS), "unshare a nested mount namespace");
-    check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make the nested mount namespace private");
+    check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr),
+          "make the nested mount namespace private");
 }
 
 Fd mount_tools_filesystem(Fd fuse_dev, int server_sock) {
@@ -64,7 +65,8 @@ Fd mount_tools_filesystem(Fd fuse_dev, int server_sock) {
     // Our copy must go: the connection has to end when the server does.
     fuse_dev.reset();
     Message reply = recv_message(server_sock);
-    if (reply.eof) throw UserError("cntrfs-server exited before serving the tools (see its messages above)");
+    if (reply.eof)
+        throw UserError("cntrfs-server exited before serving the tools (see its messages above)");
     if (reply.data != "ready") throw UserError("cntrfs-server: " + reply.data);
     return mnt;
 }
@@ -83,13 +85,13 @@ void bind_container_filesystems(int container_root) {
 void bind_identity_files(int container_root) {
     for (const char* name : kIdentityFiles) {
         Fd src = open_in_root(container_root, name, O_PATH);
-        struct stat st{};
+        struct stat st {};
         if (!src || ::fstat(src.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
             log::debug("the container has no regular /{}; keeping the tools' copy", name);
             continue;
         }
         const std::string target = std::string("/") + name;
-        struct stat tst{};
+        struct stat tst {};
         if (::lstat(target.c_str(), &tst) != 0) {
             log::debug("the tools have no {}; not binding the container's", target);
             continue;
@@ -107,7 +109,7 @@ void bind_identity_files(int container_root) {
 
 std::string container_timezone(int container_root) {
     Fd lt = open_in_root(container_root, "etc/localtime", O_PATH | O_NOFOLLOW);
-    struct stat st{};
+    struct stat st {};
     if (!lt || ::fstat(lt.get(), &st) != 0) return timezone_for(std::nullopt, false);
     if (S_ISLNK(st.st_mode)) {
         std::array<char, 4096> buf{};
@@ -134,7 +136,9 @@ SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int serve
         attach_mount(container_tree.get(), AT_FDCWD, "/var/lib/cntr");
     } catch (const SysError& e) {
         if (e.code() == ENOENT)
-            throw UserError("the tools have no /var/lib/cntr directory to show the container at; create it there");
+            throw UserError(
+                "the tools have no /var/lib/cntr directory to show the container at; create it "
+                "there");
         throw;
     }
     SessionRoot root;

@@ -11,8 +11,8 @@
 namespace cntr {
 
 struct SessionRoot {
-    Fd container_root;       // O_PATH of /var/lib/cntr, the container's own root
-    std::string timezone;    // TZ for the session (see timezone_for)
+    Fd container_root;     // O_PATH of /var/lib/cntr, the container's own root
+    std::string timezone;  // TZ for the session (see timezone_for)
 };
 
 // Enters the container's mount namespace, nests a private one inside it and

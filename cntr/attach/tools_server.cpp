@@ -14,7 +14,8 @@
 namespace cntr {
 
 std::string cntrfs_server_path() {
-    if (const char* env = std::getenv("CNTR_CNTRFS_SERVER"); env != nullptr && *env != '\0') return env;
+    if (const char* env = std::getenv("CNTR_CNTRFS_SERVER"); env != nullptr && *env != '\0')
+        return env;
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {

@@ -43,7 +43,7 @@ std::set<pid_t> own_ancestry() {
 }
 
 class CommandResolver final : public ContainerResolver {
-public:
+  public:
     [[nodiscard]] std::string_view name() const override { return "command"; }
     std::optional<pid_t> resolve(const std::string& pattern) override {
         const auto skip = own_ancestry();
@@ -67,7 +67,8 @@ public:
         if (matches.empty()) return std::nullopt;
         if (matches.size() > 1) {
             std::string list;
-            for (const auto& [pid, cmd] : matches) list += "\n  " + std::to_string(pid) + "  " + cmd;
+            for (const auto& [pid, cmd] : matches)
+                list += "\n  " + std::to_string(pid) + "  " + cmd;
             throw UserError("command pattern '" + pattern + "' matches " +
                             std::to_string(matches.size()) +
                             " processes; give one of these process ids instead:" + list);

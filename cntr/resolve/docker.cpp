@@ -23,12 +23,15 @@ std::optional<std::string> docker_socket_path() {
     if (host != nullptr && *host != '\0') {
         std::string_view h(host);
         if (!h.starts_with("unix://")) {
-            log::debug("DOCKER_HOST={} is not a unix socket; the docker resolver only talks to local engines", h);
+            log::debug(
+                "DOCKER_HOST={} is not a unix socket; the docker resolver only talks to local "
+                "engines",
+                h);
             return std::nullopt;
         }
         path = std::string(h.substr(7));
     }
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return std::nullopt;
     return path;
 }
@@ -39,19 +42,21 @@ size_t append_body(char* data, size_t size, size_t nmemb, void* userdata) {
 }
 
 class DockerResolver final : public ContainerResolver {
-public:
+  public:
     [[nodiscard]] std::string_view name() const override { return "docker"; }
 
     std::optional<pid_t> resolve(const std::string& container) override {
         auto socket = docker_socket_path();
         if (!socket) return std::nullopt;
 
-        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
+                                                                 curl_easy_cleanup);
         if (!curl) throw UserError("docker: cannot initialise libcurl");
         std::unique_ptr<char, decltype(&curl_free)> escaped(
             curl_easy_escape(curl.get(), container.c_str(), static_cast<int>(container.size())),
             curl_free);
-        const std::string url = std::string("http://localhost/containers/") + escaped.get() + "/json";
+        const std::string url =
+            std::string("http://localhost/containers/") + escaped.get() + "/json";
         std::string body;
         curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket->c_str());
         curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
@@ -84,8 +89,8 @@ public:
                             container + "' first");
         if (!state.value("Running", false))
             throw UserError("docker container " + name + " is not running (status: " +
-                            state.value("Status", std::string("unknown")) + "); start it with 'docker start " +
-                            container + "'");
+                            state.value("Status", std::string("unknown")) +
+                            "); start it with 'docker start " + container + "'");
         pid_t pid = state.value("Pid", 0);
         if (pid <= 0) throw UserError("docker reports no process for container " + name);
         return pid;

@@ -55,7 +55,8 @@ std::vector<std::string> parse_container_types(std::string_view list) {
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         if (item.empty()) continue;
         if (std::ranges::find(known, item) == known.end())
-            throw UserError("unknown container type '" + item + "'; known types: " + join(known, ","));
+            throw UserError("unknown container type '" + item +
+                            "'; known types: " + join(known, ","));
         if (std::ranges::find(out, item) == out.end()) out.push_back(item);
     }
     if (out.empty()) throw UserError("-t needs at least one container type: " + join(known, ","));
@@ -75,8 +76,9 @@ ResolvedContainer resolve_container(const std::string& container,
             }
         }
     }
-    throw UserError("no container '" + container + "' found (tried: " + join(types, ", ") +
-                    "). Check the name with 'docker ps', give a process id, or choose engines with -t.");
+    throw UserError(
+        "no container '" + container + "' found (tried: " + join(types, ", ") +
+        "). Check the name with 'docker ps', give a process id, or choose engines with -t.");
 }
 
 }  // namespace cntr

@@ -21,7 +21,7 @@ struct ResolvedContainer {
 };
 
 class ContainerResolver {
-public:
+  public:
     virtual ~ContainerResolver() = default;
     [[nodiscard]] virtual std::string_view name() const = 0;
     // nullopt when this engine does not know `container` (or is not running).

@@ -18,8 +18,8 @@ std::string status_lines(const std::string& status) {
     std::istringstream in(status);
     std::string line, out;
     for (; std::getline(in, line);) {
-        for (const char* key : {"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
-                                "CapAmb:", "NoNewPrivs:"})
+        for (const char* key : {"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:",
+                                "CapBnd:", "CapAmb:", "NoNewPrivs:"})
             if (line.starts_with(key)) out += line + "\n";
     }
     return out;
@@ -38,7 +38,8 @@ TEST(AttachContext, RootContainerCredentialsAndCapabilitiesMatch) {
     DockerContainer c;
     auto session = attach(c.name(), {"cat", "/proc/self/status"});
     ASSERT_EQ(session.exit_code, 0) << session.err;
-    EXPECT_EQ(status_lines(session.out), status_lines(read_host("/proc/" + std::to_string(c.pid()) + "/status")));
+    EXPECT_EQ(status_lines(session.out),
+              status_lines(read_host("/proc/" + std::to_string(c.pid()) + "/status")));
 }
 
 TEST(AttachContext, RestrictedContainerCredentialsCapabilitiesAndNoNewPrivsMatch) {
@@ -51,13 +52,15 @@ TEST(AttachContext, RestrictedContainerCredentialsCapabilitiesAndNoNewPrivsMatch
     EXPECT_NE(expected.find("Uid:\t1000"), std::string::npos) << expected;
     EXPECT_NE(expected.find("NoNewPrivs:\t1"), std::string::npos) << expected;
     auto id = attach(c.name(), {"id"});
-    EXPECT_TRUE(id.out.starts_with("uid=1000(app) gid=1000(app) groups=1000(app),10")) << id.out << id.err;
+    EXPECT_TRUE(id.out.starts_with("uid=1000(app) gid=1000(app) groups=1000(app),10"))
+        << id.out << id.err;
 }
 
 TEST(AttachContext, NamespacesAreTheContainersExceptANestedMountNamespace) {
     DockerContainer c;
     const std::string pid = std::to_string(c.pid());
-    auto session = attach_sh(c.name(), "for n in uts ipc net pid cgroup user mnt; do readlink /proc/self/ns/$n; done");
+    auto session = attach_sh(
+        c.name(), "for n in uts ipc net pid cgroup user mnt; do readlink /proc/self/ns/$n; done");
     ASSERT_EQ(session.exit_code, 0) << session.err;
     std::istringstream in(session.out);
     for (const char* ns : {"uts", "ipc", "net", "pid", "cgroup", "user"}) {
@@ -111,5 +114,6 @@ TEST(AttachContext, TimezoneFollowsTheContainersLocaltime) {
     auto session = attach(c.name(), {"date", "+%Z"});
     ASSERT_EQ(session.exit_code, 0) << session.err;
     EXPECT_EQ(trim(session.out), "JST");
-    EXPECT_EQ(trim(sh("env -u TZ date +%Z").out), "UTC") << "the host should differ for this test to mean anything";
+    EXPECT_EQ(trim(sh("env -u TZ date +%Z").out), "UTC")
+        << "the host should differ for this test to mean anything";
 }

@@ -14,7 +14,7 @@
 using namespace cntr::test;
 
 class AttachIo : public ::testing::Test {
-protected:
+  protected:
     DockerContainer c;
 };
 
@@ -45,7 +45,8 @@ TEST_F(AttachIo, WithoutATerminalThereIsNoPty) {
 
 TEST_F(AttachIo, OnATerminalTheSessionHasANamedPtyOfTheRightSize) {
     winsize ws{.ws_row = 33, .ws_col = 77, .ws_xpixel = 0, .ws_ypixel = 0};
-    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "sh", "-c", "tty; stty size; test -e \"$(tty)\" && echo name-resolves"},
+    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "sh", "-c",
+                         "tty; stty size; test -e \"$(tty)\" && echo name-resolves"},
                         ws, nullptr);
     ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out;
@@ -57,18 +58,20 @@ TEST_F(AttachIo, CtrlCReachesTheCommandAndTheTerminalIsRestored) {
     winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
     bool sent = false;
     termios after{};
-    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "sh", "-c", "echo started; exec sleep 100"}, ws,
-                        [&](int master, const std::string& out) {
-                            if (!sent && out.find("started") != std::string::npos) {
-                                ::usleep(200000);
-                                ASSERT_EQ(::write(master, "\x03", 1), 1);
-                                sent = true;
-                            }
-                        },
-                        std::chrono::seconds(30), [&](int master) {
-                            // The slave side's settings as cntr left them.
-                            ::tcgetattr(master, &after);
-                        });
+    auto r = run_on_pty(
+        {kCntr, "attach", c.name(), "--", "sh", "-c", "echo started; exec sleep 100"}, ws,
+        [&](int master, const std::string& out) {
+            if (!sent && out.find("started") != std::string::npos) {
+                ::usleep(200000);
+                ASSERT_EQ(::write(master, "\x03", 1), 1);
+                sent = true;
+            }
+        },
+        std::chrono::seconds(30),
+        [&](int master) {
+            // The slave side's settings as cntr left them.
+            ::tcgetattr(master, &after);
+        });
     ASSERT_TRUE(sent) << r.out;
     EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.out;
     EXPECT_NE(after.c_lflag & ICANON, 0U) << "terminal left in raw mode";
@@ -103,11 +106,13 @@ TEST_F(AttachIo, NoHostDescriptorReachesTheSession) {
 }
 
 TEST_F(AttachIo, HostToolsWork) {
-    auto r = attach_sh(c.name(),
-                       "python3 -c 'import os; print(\"py\", os.getpid() < 100)' && "
-                       "strace -f -o /dev/null true && echo strace-ok && "
-                       "gdb -batch -ex 'print 6*7' 2>/dev/null | tail -1 && "
-                       "printf 'hello\\n' > /var/lib/cntr/tmp/vimtest && vim -es -c '%s/hello/vim-ok/' -c 'wq' /var/lib/cntr/tmp/vimtest && cat /var/lib/cntr/tmp/vimtest");
+    auto r =
+        attach_sh(c.name(),
+                  "python3 -c 'import os; print(\"py\", os.getpid() < 100)' && "
+                  "strace -f -o /dev/null true && echo strace-ok && "
+                  "gdb -batch -ex 'print 6*7' 2>/dev/null | tail -1 && "
+                  "printf 'hello\\n' > /var/lib/cntr/tmp/vimtest && vim -es -c '%s/hello/vim-ok/' "
+                  "-c 'wq' /var/lib/cntr/tmp/vimtest && cat /var/lib/cntr/tmp/vimtest");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("py True"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("strace-ok"), std::string::npos) << r.out;

@@ -11,12 +11,13 @@
 using namespace cntr::test;
 
 class AttachLayout : public ::testing::Test {
-protected:
+  protected:
     DockerContainer c{{"--hostname", "slim-app"}};
 };
 
 TEST_F(AttachLayout, ToolsAreTheHostsRootAndServedByCntrfs) {
-    auto r = attach_sh(c.name(), "test -x /usr/bin/dpkg && echo host-tools; grep ' / / ' /proc/self/mountinfo");
+    auto r = attach_sh(
+        c.name(), "test -x /usr/bin/dpkg && echo host-tools; grep ' / / ' /proc/self/mountinfo");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("host-tools"), std::string::npos);
     EXPECT_NE(r.out.find("fuse.cntrfs"), std::string::npos) << r.out;
@@ -24,7 +25,9 @@ TEST_F(AttachLayout, ToolsAreTheHostsRootAndServedByCntrfs) {
 
 TEST_F(AttachLayout, ContainerRootIsAtVarLibCntr) {
     ASSERT_EQ(c.exec({"sh", "-c", "echo marker-42 > /root/marker"}).exit_code, 0);
-    auto r = attach_sh(c.name(), "cat /var/lib/cntr/root/marker; ls /var/lib/cntr/bin/busybox; test -e /var/lib/cntr/usr/bin/python3 || echo no-python-in-container");
+    auto r = attach_sh(c.name(),
+                       "cat /var/lib/cntr/root/marker; ls /var/lib/cntr/bin/busybox; test -e "
+                       "/var/lib/cntr/usr/bin/python3 || echo no-python-in-container");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("marker-42"), std::string::npos);
     EXPECT_NE(r.out.find("/var/lib/cntr/bin/busybox"), std::string::npos);
@@ -38,7 +41,8 @@ TEST_F(AttachLayout, WritesFromTheSessionLandInTheContainer) {
 }
 
 TEST_F(AttachLayout, ProcIsTheContainersProc) {
-    auto r = attach_sh(c.name(), "cat /proc/1/cmdline | tr '\\0' ' '; echo; ls /proc | grep -c '^[0-9]'");
+    auto r = attach_sh(c.name(),
+                       "cat /proc/1/cmdline | tr '\\0' ' '; echo; ls /proc | grep -c '^[0-9]'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("sleep 1000000"), std::string::npos) << r.out;
     // Only the container's few processes, not the host's.
@@ -47,16 +51,19 @@ TEST_F(AttachLayout, ProcIsTheContainersProc) {
 }
 
 TEST_F(AttachLayout, DevAndSysAreTheContainers) {
-    auto session = attach_sh(c.name(), "ls /dev | sort | tr '\\n' ' '; echo; grep -E ' /(dev|sys) ' /proc/self/mountinfo | awk '{print $9}'");
+    auto session = attach_sh(c.name(),
+                             "ls /dev | sort | tr '\\n' ' '; echo; grep -E ' /(dev|sys) ' "
+                             "/proc/self/mountinfo | awk '{print $9}'");
     auto container = c.exec({"sh", "-c", "ls /dev | sort | tr '\\n' ' '"});
     ASSERT_EQ(session.exit_code, 0) << session.err;
     EXPECT_EQ(trim(session.out.substr(0, session.out.find('\n'))), trim(container.out));
-    EXPECT_NE(session.out.find("tmpfs"), std::string::npos);   // docker's /dev
+    EXPECT_NE(session.out.find("tmpfs"), std::string::npos);  // docker's /dev
     EXPECT_NE(session.out.find("sysfs"), std::string::npos);
 }
 
 TEST_F(AttachLayout, IdentityFilesAreTheContainers) {
-    for (const char* file : {"/etc/passwd", "/etc/group", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf"}) {
+    for (const char* file :
+         {"/etc/passwd", "/etc/group", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf"}) {
         auto session = attach(c.name(), {"cat", file});
         auto container = c.exec({"cat", file});
         ASSERT_EQ(session.exit_code, 0) << file << ": " << session.err;
@@ -68,11 +75,13 @@ TEST_F(AttachLayout, IdentityFilesAreTheContainers) {
 
 TEST(AttachLayoutHostile, SymlinkedIdentityFileCannotExposeAHostFile) {
     const std::string secret = "/etc/cntr-test-host-secret";
-    {
-        std::ofstream(secret) << "HOST-SECRET\n";
-    }
+    { std::ofstream(secret) << "HOST-SECRET\n"; }
     DockerContainer c;
-    ASSERT_EQ(c.exec({"sh", "-c", "rm -f /etc/passwd /etc/group && ln -s " + secret + " /etc/passwd && ln -s ../../../../" + secret + " /etc/group"}).exit_code, 0);
+    ASSERT_EQ(c.exec({"sh", "-c",
+                      "rm -f /etc/passwd /etc/group && ln -s " + secret +
+                          " /etc/passwd && ln -s ../../../../" + secret + " /etc/group"})
+                  .exit_code,
+              0);
     auto r = attach_sh(c.name(), "cat /etc/passwd /etc/group");
     ::unlink(secret.c_str());
     EXPECT_EQ(r.out.find("HOST-SECRET"), std::string::npos) << r.out;

@@ -20,7 +20,8 @@ TEST(AttachLifecycle, NothingStaysMountedOrRunningAfterTheSession) {
     const auto host_mounts_before = host_mountinfo();
     const int servers_before = cntrfs_server_count();
 
-    auto r = attach_sh(c.name(), "ls / >/dev/null; cat /var/lib/cntr/etc/hostname >/dev/null; echo ok");
+    auto r =
+        attach_sh(c.name(), "ls / >/dev/null; cat /var/lib/cntr/etc/hostname >/dev/null; echo ok");
     ASSERT_EQ(r.exit_code, 0) << r.err;
 
     EXPECT_TRUE(eventually([&] { return cntrfs_server_count() == servers_before; }, 10s))

@@ -7,7 +7,8 @@
 using namespace cntr::test;
 
 TEST(Cli, HelpAndVersion) {
-    for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"attach", "--help"}, {"exec", "--help"}}) {
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"--help"}, {"attach", "--help"}, {"exec", "--help"}}) {
         args.insert(args.begin(), kCntr);
         auto r = run(args);
         EXPECT_EQ(r.exit_code, 0) << args[1];
@@ -39,7 +40,8 @@ TEST(Cli, MissingContainerArgument) {
 }
 
 TEST(Cli, NotRootSaysSo) {
-    auto r = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kCntr, "attach", "1"});
+    auto r =
+        run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kCntr, "attach", "1"});
     EXPECT_EQ(r.exit_code, 125);
     EXPECT_NE(r.err.find("must run as root"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("CAP_SYS_ADMIN"), std::string::npos) << r.err;
@@ -56,7 +58,9 @@ TEST(Cli, StoppedDockerContainerIsNotRunning) {
 TEST(Cli, ResolvesByIdPrefixProcessIdAndCommandPattern) {
     DockerContainer c({}, {"sleep", "987654"});
     EXPECT_EQ(run({kCntr, "attach", c.id().substr(0, 12), "--", "true"}).exit_code, 0);
-    EXPECT_EQ(run({kCntr, "attach", "-t", "process_id", std::to_string(c.pid()), "--", "true"}).exit_code, 0);
+    EXPECT_EQ(
+        run({kCntr, "attach", "-t", "process_id", std::to_string(c.pid()), "--", "true"}).exit_code,
+        0);
     auto r = run({kCntr, "attach", "-t", "command", "sleep 987654", "--", "hostname"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(trim(r.out), c.id().substr(0, 12));

@@ -9,7 +9,8 @@ using namespace cntr::test;
 TEST(Exec, FromTheHostRunsTheContainersOwnCommandWithItsPath) {
     DockerContainer c({"-e", "PATH=/bin:/sbin", "-e", "APP=1", "--hostname", "exec-host"});
     auto r = run({kCntr, "exec", c.name(), "--", "sh", "-c",
-                  "echo $PATH; echo $APP; hostname; test -e /usr/bin/python3 || echo container-root; basename $(readlink /bin/sh)"});
+                  "echo $PATH; echo $APP; hostname; test -e /usr/bin/python3 || echo "
+                  "container-root; basename $(readlink /bin/sh)"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "/bin:/sbin\n1\nexec-host\ncontainer-root\nbusybox\n");
 }
@@ -23,8 +24,9 @@ TEST(Exec, ExitStatusAndStdinPassThrough) {
 
 TEST(Exec, FromInsideASessionUsesTheSessionsContainer) {
     DockerContainer c({"-e", "PATH=/bin:/sbin"});
-    auto r = attach(c.name(), {kCntr, "exec", "--", "sh", "-c",
-                               "echo $PATH; test -e /usr/bin/python3 || echo container-root; date +%Z"});
+    auto r =
+        attach(c.name(), {kCntr, "exec", "--", "sh", "-c",
+                          "echo $PATH; test -e /usr/bin/python3 || echo container-root; date +%Z"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "/bin:/sbin\ncontainer-root\nJST\n");
 }

@@ -11,7 +11,8 @@ DockerContainer::DockerContainer(const std::vector<std::string>& docker_args,
                                  const std::vector<std::string>& command) {
     static std::atomic<int> counter{0};
     name_ = "cntr-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-    std::vector<std::string> argv = {"docker", "run", "-d", "--label", "cntr-test=1", "--name", name_};
+    std::vector<std::string> argv = {"docker",      "run",    "-d", "--label",
+                                     "cntr-test=1", "--name", name_};
     argv.insert(argv.end(), docker_args.begin(), docker_args.end());
     argv.emplace_back(kTestImage);
     argv.insert(argv.end(), command.begin(), command.end());

@@ -15,7 +15,7 @@ namespace cntr::test {
 inline constexpr const char* kTestImage = "cntr-test-slim:latest";
 
 class DockerContainer {
-public:
+  public:
     // `docker_args` go between "docker run -d" and the image; `command` after it.
     explicit DockerContainer(const std::vector<std::string>& docker_args = {},
                              const std::vector<std::string>& command = {"sleep", "1000000"});
@@ -28,7 +28,7 @@ public:
     [[nodiscard]] pid_t pid() const;
     ProcessResult exec(const std::vector<std::string>& command) const;
 
-private:
+  private:
     std::string name_;
     std::string id_;
 };

@@ -31,7 +31,8 @@ ProcessResult run_on_pty(const std::vector<std::string>& argv, winsize size,
                          std::function<void(int)> after_exit = nullptr);
 
 // Shell helper: run("sh", "-c", script), asserting nothing.
-ProcessResult sh(const std::string& script, std::chrono::seconds deadline = std::chrono::seconds(120));
+ProcessResult sh(const std::string& script,
+                 std::chrono::seconds deadline = std::chrono::seconds(120));
 
 // Polls `pred` every 50 ms until it holds or `deadline` passes.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds deadline);

@@ -5,7 +5,8 @@
 using namespace cntr;
 
 TEST(SessionEnvironment, ReplacesPathAndKeepsTheRest) {
-    auto env = session_environment({{"PATH=/c/bin", "FOO=bar", "HOME=/root"}, "/t/bin", std::nullopt, "UTC"});
+    auto env = session_environment(
+        {{"PATH=/c/bin", "FOO=bar", "HOME=/root"}, "/t/bin", std::nullopt, "UTC"});
     EXPECT_EQ(env_lookup(env, "PATH"), "/t/bin");
     EXPECT_EQ(env_lookup(env, kContainerPathVar), "/c/bin");
     EXPECT_EQ(env_lookup(env, "FOO"), "bar");

@@ -34,7 +34,8 @@ TEST(Environ, SplitsOnNul) {
 
 TEST(LsmLabel, StripsModeAndNewline) {
     EXPECT_EQ(normalize_lsm_label("docker-default (enforce)\n"), "docker-default");
-    EXPECT_EQ(normalize_lsm_label("system_u:system_r:container_t:s0:c1,c2\0"), "system_u:system_r:container_t:s0:c1,c2");
+    EXPECT_EQ(normalize_lsm_label("system_u:system_r:container_t:s0:c1,c2\0"),
+              "system_u:system_r:container_t:s0:c1,c2");
     EXPECT_EQ(normalize_lsm_label("unconfined\n"), "unconfined");
 }
 
