@@ -10,7 +10,7 @@
 namespace cntr {
 namespace {
 constexpr size_t kMaxFds = 8;
-constexpr size_t kMaxMessage = 64 * 1024;
+constexpr size_t kMaxMessage = size_t{64} * 1024;
 }  // namespace
 
 std::pair<Fd, Fd> seqpacket_pair() {

@@ -88,7 +88,7 @@ void reset_signals() {
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+        if (sig != SIGKILL && sig != SIGSTOP) (void)::signal(sig, SIG_DFL);
 }
 
 int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, Fd slave) {
@@ -164,8 +164,8 @@ int run_session_child(const SessionConfig& cfg) {
     sigaddset(&set, SIGCHLD);
     for (int sig : kForwardedSignals) sigaddset(&set, sig);
     ::sigprocmask(SIG_BLOCK, &set, nullptr);
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGQUIT, SIG_IGN);
+    (void)::signal(SIGINT, SIG_IGN);
+    (void)::signal(SIGQUIT, SIG_IGN);
 
     ChildProcess command =
         ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave)); });

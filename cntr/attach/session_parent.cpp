@@ -90,7 +90,7 @@ class PtyPump {
     }
 
   private:
-    static constexpr size_t kBuffer = 64 * 1024;
+    static constexpr size_t kBuffer = size_t{64} * 1024;
     int master_;
     std::string to_master_;
     bool stdin_closed_ = false;
