@@ -36,30 +36,8 @@ die() { log "error: $*"; exit 1; }
 command -v docker >/dev/null || die "docker client not found; run scripts/install-deps.sh"
 command -v dockerd >/dev/null || die "dockerd not found; run scripts/install-deps.sh"
 
-# starttime of a process (field 22 of /proc/PID/stat), to tell it from a later
-# process that reuses the PID.
-proc_start() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    # shellcheck disable=SC2086 # split on whitespace; field 22 overall is 20 here
-    set -- $stat
-    printf '%s\n' "${20}"
-}
-# Running (not gone, not a zombie waiting for PID 1 to reap it; on this VM PID 1
-# reaps orphans only after a while).
-alive() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat:0:1} != Z ]]
-}
-# PIDs of running (non-zombie) processes named $1.
-running() {
-    local p out=()
-    for p in $(pgrep -x "$1"); do alive "$p" && out+=("$p"); done
-    ((${#out[@]})) && echo "${out[*]}"
-}
+# shellcheck source=scripts/lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
 proc_comm() { cat "/proc/$1/comm" 2>/dev/null; }
 docker_ok() { timeout 20 docker info >/dev/null 2>&1; }
 

@@ -1,0 +1,27 @@
+# Process helpers shared by dockerd-up.sh and dockerd-down.sh (sourced, not run).
+# shellcheck shell=bash
+
+# starttime of a process (field 22 of /proc/PID/stat), to tell it from a later
+# process that reuses the PID.
+proc_start() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    # shellcheck disable=SC2086 # split on whitespace; field 22 overall is 20 here
+    set -- $stat
+    printf '%s\n' "${20}"
+}
+# Running (not gone, not a zombie waiting for PID 1 to reap it; on this VM PID 1
+# reaps orphans only after a while).
+alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+# PIDs of running (non-zombie) processes named $1.
+running() {
+    local p out=()
+    for p in $(pgrep -x "$1"); do alive "$p" && out+=("$p"); done
+    ((${#out[@]})) && echo "${out[*]}"
+}
