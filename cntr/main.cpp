@@ -57,6 +57,14 @@ int main(int argc, char** argv) {
     const std::string types_help = "Container engines to try, comma separated, in this order: " +
                                    join(cntr::known_container_types()) +
                                    " (default: " + join(cntr::default_container_types()) + ")";
+    auto add_target_options = [&](CLI::App* cmd, std::string& container, std::string& types,
+                                  bool required) {
+        cmd->add_option("container", container,
+                        "Container name or id (prefix), process id, or command-line pattern "
+                        "(-t command)")
+            ->required(required);
+        cmd->add_option("-t,--type", types, types_help);
+    };
 
     cntr::AttachOptions attach;
     std::string attach_types = join(cntr::default_container_types());
@@ -68,12 +76,7 @@ int main(int argc, char** argv) {
         "container's /proc, /dev, /sys, /etc/{passwd,group,hostname,hosts,resolv.conf,localtime}.\n"
         "Without COMMAND it runs $SHELL -l (or /bin/sh). A PTY is used when stdin and stdout\n"
         "are terminals; otherwise stdio passes through byte for byte.");
-    attach_cmd
-        ->add_option(
-            "container", attach.container,
-            "Container name or id (prefix), process id, or command-line pattern (-t command)")
-        ->required();
-    attach_cmd->add_option("-t,--type", attach_types, types_help);
+    add_target_options(attach_cmd, attach.container, attach_types, true);
     attach_cmd->footer(
         "Examples:\n  cntr attach web\n  cntr attach -t process_id 4242 -- ps aux\n"
         "  cntr attach -t command 'nginx: master' -- ss -ltnp");
@@ -86,9 +89,7 @@ int main(int argc, char** argv) {
         "Usage: cntr exec [OPTIONS] [CONTAINER] [-- COMMAND [ARGS...]]\n"
         "Without CONTAINER it must run inside a 'cntr attach' session and uses that\n"
         "session's container (chroot into /var/lib/cntr).");
-    exec_cmd->add_option("container", exec.container,
-                         "Container name or id, process id, or pattern");
-    exec_cmd->add_option("-t,--type", exec_types, types_help);
+    add_target_options(exec_cmd, exec.container, exec_types, false);
     exec_cmd->footer(
         "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
         "/");
