@@ -96,6 +96,8 @@ class FileSystem {
     // Looks `name` up in the directory `dirfd` and fills `e` (one more reference counted
     // on success). Returns 0 or an errno value.
     int lookup_at(int dirfd, const char* name, fuse_entry_param& e);
+    // Whether `fd` is the root of our own mount (see InodeTable::set_self_dev).
+    bool is_own_mount(int fd);
     // The same for a file we already hold an O_PATH descriptor of.
     int remember_entry(cntr::Fd fd, fuse_entry_param& e);
     // mknod, mkdir and symlink: creates as the caller, then replies with the new entry.

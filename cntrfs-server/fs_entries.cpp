@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <array>
@@ -41,7 +42,21 @@ int FileSystem::lookup_at(int dirfd, const char* name, fuse_entry_param& e) {
 
     cntr::Fd fd(::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return errno;
+    if (is_own_mount(fd.get())) return ELOOP;
     return remember_entry(std::move(fd), e);
+}
+
+bool FileSystem::is_own_mount(int fd) {
+    // Our own mount seen from inside the root (standalone mode, mountpoint under the
+    // root). Entering it would send requests to ourselves - a deadlock with one thread.
+    // AT_STATX_DONT_SYNC answers from the kernel's cache, so even this check sends none.
+    const dev_t self = inodes_.self_dev();
+    if (self == 0) return false;
+    struct statx stx {};
+    if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, &stx) != 0) {
+        return false;
+    }
+    return makedev(stx.stx_dev_major, stx.stx_dev_minor) == self;
 }
 
 int FileSystem::remember_entry(cntr::Fd fd, fuse_entry_param& e) {
@@ -49,9 +64,6 @@ int FileSystem::remember_entry(cntr::Fd fd, fuse_entry_param& e) {
     e.attr_timeout = config_.attr_timeout;
     e.entry_timeout = config_.entry_timeout;
     if (int err = stat_fd(fd.get(), e.attr); err != 0) return err;
-    // Our own mount seen from inside the root: following it would send requests to
-    // ourselves, recursively.
-    if (e.attr.st_dev == inodes_.self_dev()) return ELOOP;
 
     Inode& inode = inodes_.remember(std::move(fd), e.attr);
     inode.report(e.attr);

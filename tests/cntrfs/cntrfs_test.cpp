@@ -24,9 +24,11 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <set>
@@ -181,6 +183,7 @@ class Server {
         }
     }
     bool running() { return !wait_exit(0ms).has_value(); }
+    [[nodiscard]] pid_t pid() const { return pid_; }
     void stop() {
         if (status_ || pid_ <= 0) return;
         ::kill(pid_, SIGTERM);
@@ -213,6 +216,12 @@ class CntrfsMount : public ::testing::Test {
     void start_server(const std::vector<std::string>& extra) {
         std::vector<std::string> args{"--root", src_, "--mount", mnt_};
         args.insert(args.end(), extra.begin(), extra.end());
+        // CNTRFS_TEST_SERVER_ARGS="--threads 1 --no-splice" runs the suite in another
+        // configuration.
+        if (const char* more = std::getenv("CNTRFS_TEST_SERVER_ARGS")) {
+            std::istringstream words(more);
+            for (std::string w; words >> w;) args.push_back(w);
+        }
         server_.emplace(args, tmp_.path() + "/server.log");
         ASSERT_TRUE(eventually([&] { return is_mounted(mnt_) || !server_->running(); }))
             << "the mount did not appear";
@@ -495,6 +504,56 @@ TEST_F(CntrfsMount, FlockConflictsBetweenOpenFiles) {
     EXPECT_EQ(::flock(b.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
 }
 
+TEST_F(CntrfsMount, ConcurrentClientsSeeTheirOwnFiles) {
+    constexpr int kThreads = 8;
+    constexpr int kRounds = 150;
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kRounds && errors[t].empty(); ++i) {
+                std::string name = in_mnt("t" + std::to_string(t) + "-" + std::to_string(i));
+                std::string data = name + " payload";
+                cntr::Fd fd(::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+                if (!fd || ::pwrite(fd.get(), data.data(), data.size(), 0) !=
+                               static_cast<ssize_t>(data.size())) {
+                    errors[t] = "create/write " + name + ": " + std::strerror(errno);
+                    break;
+                }
+                std::string back(data.size(), '\0');
+                if (::pread(fd.get(), back.data(), back.size(), 0) !=
+                        static_cast<ssize_t>(back.size()) ||
+                    back != data) {
+                    errors[t] = "read back " + name;
+                    break;
+                }
+                if (::link(name.c_str(), (name + ".l").c_str()) != 0 ||
+                    ::unlink(name.c_str()) != 0 || ::unlink((name + ".l").c_str()) != 0) {
+                    errors[t] = "link/unlink " + name + ": " + std::strerror(errno);
+                    break;
+                }
+                if (i % 10 == 0) list_dir(mnt_);  // readdirplus racing with the others
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    EXPECT_EQ(list_dir(mnt_).size(), 2U);  // . and ..
+}
+
+TEST_F(CntrfsMount, ForgottenInodesGiveTheirDescriptorsBack) {
+    auto server_fds = [&] {
+        std::error_code ec;
+        auto it = fs::directory_iterator("/proc/" + std::to_string(server_->pid()) + "/fd", ec);
+        return ec ? 0 : std::distance(it, fs::directory_iterator{});
+    };
+    for (int i = 0; i < 500; ++i) put(in_mnt("f" + std::to_string(i)), "x");
+    EXPECT_GE(server_fds(), 500);  // one O_PATH descriptor per inode the kernel knows
+    for (int i = 0; i < 500; ++i) ASSERT_EQ(::unlink(in_mnt("f" + std::to_string(i)).c_str()), 0);
+    // Unlinked inodes are evicted and FORGET (batched) reaches the server.
+    EXPECT_TRUE(eventually([&] { return server_fds() < 100; }, 10s)) << server_fds();
+}
+
 TEST_F(CntrfsMount, ServerExitsAndNothingStaysMountedAfterUmount) {
     ASSERT_EQ(::umount2(mnt_.c_str(), 0), 0) << std::strerror(errno);
     std::optional<int> status = server_->wait_exit(10s);
@@ -547,6 +606,18 @@ TEST_F(CntrfsRoot, ProcListsAndSelfPointsToTheCaller) {
     std::string status = get(in_mnt("self/status"));
     EXPECT_NE(status.find("Tgid:\t" + std::to_string(::getpid())), std::string::npos) << status;
     EXPECT_EQ(lstat_of(in_mnt("self/status")).st_size, 0);
+}
+
+TEST_F(CntrfsRoot, ItsOwnMountInsideTheRootIsNotEntered) {
+    // Serving TMP with the mount at TMP/mnt: through the mount, mnt/mnt is the mount
+    // itself; entering it would make the server send requests to itself.
+    src_ = tmp_.path();
+    start_server({});
+    EXPECT_TRUE(list_dir(mnt_).contains("src"));
+    struct stat st {};
+    EXPECT_EQ(::stat(in_mnt("mnt").c_str(), &st), -1);
+    EXPECT_EQ(errno, ELOOP);
+    EXPECT_TRUE(list_dir(mnt_).contains("mnt"));  // still listed
 }
 
 TEST(CntrfsServer, MissingRootIsReportedWithItsName) {
