@@ -29,6 +29,15 @@ void call(fuse_req_t req, Args... args) {
     }
 }
 
+template <typename F>
+void no_throw(const char* what, F&& f) noexcept {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        cntr::log::error("internal error in {}: {}", what, e.what());
+    }
+}
+
 void readdir_plain(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
     call<&FileSystem::readdir>(req, ino, size, off, fi, false);
 }
@@ -40,17 +49,19 @@ void readdir_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_f
 
 fuse_lowlevel_ops FileSystem::operations() {
     fuse_lowlevel_ops ops{};
+    // init and forget have no error reply; an exception must still not unwind into C.
     ops.init = [](void* userdata, fuse_conn_info* conn) {
-        static_cast<FileSystem*>(userdata)->init(conn);
+        no_throw("init", [&] { static_cast<FileSystem*>(userdata)->init(conn); });
     };
-    // forget replies nothing and cannot fail: no exception handling around it.
     ops.forget = [](fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-        fs_of(req).forget(ino, nlookup);
+        no_throw("forget", [&] { fs_of(req).forget(ino, nlookup); });
         fuse_reply_none(req);
     };
     ops.forget_multi = [](fuse_req_t req, size_t count, fuse_forget_data* forgets) {
         FileSystem& fs = fs_of(req);
-        for (size_t i = 0; i < count; ++i) fs.forget(forgets[i].ino, forgets[i].nlookup);
+        for (size_t i = 0; i < count; ++i) {
+            no_throw("forget", [&] { fs.forget(forgets[i].ino, forgets[i].nlookup); });
+        }
         fuse_reply_none(req);
     };
     ops.lookup = [](fuse_req_t req, fuse_ino_t parent, const char* name) {

@@ -90,10 +90,12 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) {
     Inode& inode = get(id);
     std::unique_ptr<Inode> doomed;  // declared before the lock: freed after it is released
     uint64_t underflow = 0;
+    ino_t backing_ino = 0;
     {
         std::lock_guard lock(mutex_);
         if (n > inode.nlookup) {
             underflow = n - inode.nlookup;
+            backing_ino = inode.ino;
             n = inode.nlookup;
         }
         inode.nlookup -= n;
@@ -105,7 +107,7 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) {
     }
     if (underflow != 0) {
         cntr::log::error("internal: forget of {} more references than known for inode {}",
-                         underflow, doomed ? doomed->ino : inode.ino);
+                         underflow, backing_ino);
     }
 }
 
