@@ -25,7 +25,7 @@ PACKAGES=(
     # system tools used by tests, the demo and the benchmark
     util-linux procps iproute2 iptables hyperfine
     # developer tools (style checks; "fat" host tools shown inside the slim container)
-    clang-format clang-tidy python3 vim strace gdb
+    clang-format clang-tidy python3 vim strace gdb tmux sudo
 )
 
 missing=()

@@ -93,6 +93,44 @@ TEST_F(AttachIo, InteractiveShellRunsCommandsTypedIntoIt) {
     EXPECT_NE(r.out.find("42-done"), std::string::npos) << r.out;
 }
 
+TEST_F(AttachIo, CtrlZStopsTheForegroundJobOfTheShell) {
+    winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
+    int step = 0;
+    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "bash", "--norc", "--noprofile", "-i"},
+                        ws, [&](int master, const std::string& out) {
+                            auto type = [&](const char* s) {
+                                ASSERT_GT(::write(master, s, strlen(s)), 0);
+                            };
+                            if (step == 0 && out.find("# ") != std::string::npos) {
+                                type("sleep 100\r");
+                                step = 1;
+                            } else if (step == 1 && out.find("sleep 100") != std::string::npos) {
+                                ::usleep(300000);
+                                type("\x1a");
+                                step = 2;
+                            } else if (step == 2 && out.find("Stopped") != std::string::npos) {
+                                type("kill -9 %1; wait; exit 5\r");
+                                step = 3;
+                            }
+                        });
+    EXPECT_EQ(step, 3) << r.out;
+    EXPECT_EQ(r.exit_code, 5) << r.out;
+}
+
+TEST_F(AttachIo, TerminalProgramsFindTheirTerminal) {
+    winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
+    // tmux attaches a client to the session's terminal (it needs ttyname());
+    // sudo looks its terminal up too. Its socket goes to the container's /tmp.
+    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "sh", "-c",
+                         "sudo -n id -un && tmux -S /var/lib/cntr/tmp/tmux.sock new-session "
+                         "'echo inside-tmux-$((40+2)); sleep 1' && echo tmux-done"},
+                        ws, nullptr);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("root"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("inside-tmux-42"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tmux-done"), std::string::npos) << r.out;
+}
+
 TEST_F(AttachIo, NoHostDescriptorReachesTheSession) {
     // An inheritable descriptor in cntr's caller must not get through.
     int leaked = ::open("/etc/hostname", O_RDONLY);  // no O_CLOEXEC on purpose
