@@ -9,9 +9,18 @@
 // thread of the process.)
 //
 // Permission checks were already done by the kernel (the mount uses
-// default_permissions) with the caller's full credentials; the server's fsuid switch only
-// decides ownership. Supplementary groups are not switched: a directory writable only
-// through a supplementary group of the caller refuses the create with EACCES.
+// default_permissions, and FUSE_CAP_POSIX_ACL makes it evaluate ACLs too) with the
+// caller's full credentials, supplementary groups included. The server's fsuid switch
+// only decides ownership, so the server itself keeps CAP_DAC_OVERRIDE-like access
+// (as root with fsuid switched, the backing file system still applies its own checks:
+// see fs_init.cpp for why this never refuses what the kernel allowed).
+//
+// The umask. With FUSE_CAP_DONT_MASK the kernel sends the mode unmasked plus the
+// caller's umask, so the backing file system can do what a local one does: ignore the
+// umask when the parent has a default ACL (the ACL masks the mode instead), apply it
+// otherwise. The umask lives in the fs_struct a process's threads share, so every
+// worker thread unshares its own (unshare(CLONE_FS), once) and sets the request's umask
+// around the creating syscall.
 #pragma once
 
 #include <fuse_lowlevel.h>
@@ -33,8 +42,23 @@ class RequestCredentials {
   private:
     uid_t old_uid_;
     gid_t old_gid_;
+    mode_t old_umask_ = 0;
+    bool umask_set_ = false;
     bool switched_ = false;
     int error_ = 0;
 };
+
+}  // namespace cntrfs
+
+namespace cntrfs {
+
+// Set-group-id after a write or truncate by `req`'s caller to the file `fd` (any
+// descriptor, O_PATH too). The kernel's FUSE client clears set-user-id itself, and
+// set-group-id only together with group-execute (fs/fuse/dir.c, fuse_setattr); a local
+// file system also clears a set-group-id without group-execute when the writer is not
+// in the file's group (setattr_should_drop_sgid). That one case is done here: it costs
+// one fstat per write of a non-root caller, and a group lookup only when the rare mode
+// is present. Root counts as holding CAP_FSETID.
+void drop_sgid_after_write(fuse_req_t req, int fd);
 
 }  // namespace cntrfs

@@ -108,6 +108,7 @@ void FileSystem::write_buf(fuse_req_t req, fuse_ino_t, fuse_bufvec* in, off_t of
     fuse_bufvec out = fd_bufvec(fh_of(fi), fuse_buf_size(in), off);
     ssize_t n = fuse_buf_copy(&out, in, static_cast<fuse_buf_copy_flags>(copy_flags()));
     if (n < 0) return reply_errno(req, static_cast<int>(-n));
+    drop_sgid_after_write(req, fh_of(fi));
     fuse_reply_write(req, static_cast<size_t>(n));
 }
 

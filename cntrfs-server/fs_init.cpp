@@ -71,8 +71,12 @@ void FileSystem::init(fuse_conn_info* conn) {
     // Off (libfuse turns it on): our writes run as root, which keeps set-id bits, so
     // the kernel must clear them itself when a non-root caller writes or truncates.
     want(FUSE_CAP_HANDLE_KILLPRIV, false);
-    // The kernel applies the umask (our process runs with umask 0).
-    want(FUSE_CAP_DONT_MASK, false);
+    // The kernel evaluates POSIX ACLs in its permission checks (default_permissions
+    // alone ignores them) and leaves the umask to us: with a default ACL on the parent,
+    // a local file system ignores the umask, so the backing one must see the caller's
+    // umask and the unmasked mode (credentials.hpp).
+    want(FUSE_CAP_POSIX_ACL, true);
+    want(FUSE_CAP_DONT_MASK, true);
     // conn->max_write stays at libfuse's value, the most its receive buffer holds
     // (1 MiB): the kernel refuses reads of /dev/fuse into buffers smaller than that.
     cntr::log::debug("init: kernel protocol {}.{}, want 0x{:x}, max_write {}", conn->proto_major,

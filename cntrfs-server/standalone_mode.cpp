@@ -5,6 +5,7 @@
 // SIGINT/SIGTERM/SIGHUP arrives, then unmounts what is left and exits 0. Tests,
 // conformance suites and benchmarks use this mode; cntr itself uses attach mode.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -52,6 +53,9 @@ std::vector<std::string> mount_args(const Options& o) {
     std::string opts =
         "fsname=" + escape_option_value(o.root) + ",subtype=cntrfs,default_permissions,allow_other";
     if (o.fs.read_only) opts += ",ro";
+    // libfuse mounts nosuid,nodev unless told otherwise; as root the mount shows the
+    // root's set-id programs and device nodes the way they work natively.
+    if (::geteuid() == 0) opts += ",suid,dev";
     args.emplace_back("-o");
     args.push_back(opts);
     for (const auto& opt : o.fuse_options) {
