@@ -1,6 +1,7 @@
 // The cntr subcommands, each returning cntr's exit status.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,15 @@ namespace cntr {
 struct AttachOptions {
     std::string container;
     std::vector<std::string> types;    // engines to try, in order
-    std::vector<std::string> command;  // empty: the user's shell
+    std::vector<std::string> command;  // empty: the profile's shell, else the user's
+    // Each of these overrides the selected profile's field when set.
+    std::optional<std::string> tools;  // host | container:NAME | image reference
+    std::optional<std::string> pull;   // missing | always | never
+    std::optional<std::string> profile;
+    std::vector<std::string> profile_files;
+    std::optional<std::string> user;
+    std::optional<std::string> shell;
+    std::optional<std::string> path;  // tools-only | tools-first | container-first
 };
 
 struct ExecOptions {

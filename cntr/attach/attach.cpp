@@ -1,6 +1,5 @@
-// cntr attach: resolve the container, capture its context, start
-// cntrfs-server for the tools and run the session (session_parent.cpp).
-#include <sys/stat.h>
+// cntr attach: pick the profile, resolve the container, capture its context,
+// start cntrfs-server for the tools and run the session (session_parent.cpp).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,27 +11,39 @@
 #include "log.hpp"
 #include "preflight.hpp"
 #include "process_context.hpp"
+#include "profiles/profile.hpp"
 #include "resolve/resolver.hpp"
 #include "session.hpp"
+#include "session_user.hpp"
 #include "terminal.hpp"
 #include "tools_server.hpp"
+#include "tools_source.hpp"
 
 namespace cntr {
 namespace {
 
-// The container's tree is shown at /var/lib/cntr of the tools, so the
-// directory must exist there. For host tools that is the host's own.
-void ensure_mount_point(const std::string& tools_root) {
-    const std::string prefix = tools_root == "/" ? "" : tools_root;
-    for (const char* part : {"/var", "/var/lib", "/var/lib/cntr"}) {
-        const std::string path = prefix + part;
-        if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("mkdir " + path);
-    }
-}
-
 std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+// The profile for this attach, if any. Problems in files the user named are
+// errors; problems in the search directories are warnings (the bad file is
+// skipped whole), so one broken team file cannot block an emergency.
+std::optional<Profile> choose_profile(const AttachOptions& opts) {
+    auto loaded = load_profiles(default_profile_sources(opts.profile_files));
+    for (const auto& e : loaded.errors) {
+        if (e.named_by_user) throw UserError(e.message);
+        log::warn("ignoring a profile file with errors: {}", e.message);
+    }
+    auto profile = select_profile(loaded.profiles, opts.container, opts.profile);
+    if (profile) log::debug("using profile {} ({})", profile->name, profile->origin);
+    return profile;
+}
+
+template <typename T>
+std::optional<T> first_of(const std::optional<T>& flag, const std::optional<T>& from_profile) {
+    return flag ? flag : from_profile;
 }
 
 }  // namespace
@@ -54,19 +65,39 @@ int run_attach(const AttachOptions& opts) {
     require_privileges("attach");
     require_kernel();
     require_fuse_device();
+    const std::optional<Profile> profile = choose_profile(opts);
+    const Profile none;
+    const Profile& p = profile ? *profile : none;
+
     auto resolved = resolve_container(opts.container, opts.types);
     ProcessContext ctx = capture_process_context(resolved.pid);
     log::debug("attaching to {} PID {} ({})", resolved.engine, ctx.pid, ctx.comm);
+    if (auto user = first_of(opts.user, p.user)) override_session_user(ctx, *user);
 
-    const std::string tools_root = "/";
-    ensure_mount_point(tools_root);
+    ToolsRequest tools_request;
+    tools_request.spec = first_of(opts.tools, p.tools).value_or("host");
+    tools_request.pull = first_of(opts.pull, p.pull).value_or("missing");
+    tools_request.container_types = default_container_types();
+    ToolsRoot tools = prepare_tools(tools_request);
+    log::debug("tools: {} ({})", tools.description, tools.root);
+
     auto [server_sock, session_sock] = seqpacket_pair();
-    ChildProcess server = start_tools_server(tools_root, std::move(server_sock));
+    ChildProcess server = start_tools_server(tools, std::move(server_sock));
+    tools.setns_fds.clear();
 
     SessionConfig cfg = interactive_session_config(ctx);
     cfg.root_kind = SessionRootKind::tools;
     cfg.command = opts.command;
-    cfg.tools_path = env_or("PATH", kDefaultPath);
+    if (auto shell = first_of(opts.shell, p.shell)) cfg.user_shell = *shell;
+    cfg.tools_path = tools.path;
+    if (p.env) cfg.env_policy = *p.env;
+    if (opts.path) {
+        auto policy = parse_path_policy(*opts.path);
+        if (!policy) throw UserError("--path must be tools-only, tools-first or container-first");
+        cfg.path_policy = *policy;
+    } else if (p.path) {
+        cfg.path_policy = *p.path;
+    }
     cfg.server_sock = session_sock.release();
     return run_session(std::move(cfg), &server);
 }

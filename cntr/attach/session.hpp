@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "environment.hpp"
 #include "process_context.hpp"
 
 namespace cntr {
@@ -40,8 +41,10 @@ struct SessionConfig {
     std::optional<winsize> term_size;
     std::optional<std::string> term;  // $TERM of the user's terminal
     std::string tools_path;           // PATH of the tools (attach only)
-    int server_sock = -1;             // to cntrfs-server (attach only)
-    int control_sock = -1;            // to the parent
+    EnvPolicy env_policy;             // from the profile (attach only)
+    PathPolicy path_policy = PathPolicy::tools_only;
+    int server_sock = -1;   // to cntrfs-server (attach only)
+    int control_sock = -1;  // to the parent
 };
 
 // Terminal settings for a session started from cntr's own stdio.

@@ -139,7 +139,12 @@ int run_session_child(const SessionConfig& cfg) {
         join_cgroups(ctx);
         SessionRoot root = build_session_root(ctx, std::move(fuse_dev), cfg.server_sock);
         ::close(cfg.server_sock);
-        env = session_environment({ctx.environ, cfg.tools_path, cfg.term, root.timezone});
+        env = session_environment({.container_env = ctx.environ,
+                                   .tools_path = cfg.tools_path,
+                                   .term = cfg.term,
+                                   .tz = root.timezone,
+                                   .env = cfg.env_policy,
+                                   .path = cfg.path_policy});
     } else {
         join_cgroups(ctx);
         enter_container_root(ctx);

@@ -26,8 +26,22 @@ std::string cntrfs_server_path() {
                     "); install both together or set CNTR_CNTRFS_SERVER to its path");
 }
 
-ChildProcess start_tools_server(const std::string& root, Fd sock) {
+ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {
     const std::string path = cntrfs_server_path();
+    // Descriptors the server inherits: 3 is the socket, 4... the namespaces.
+    constexpr int kSocketFd = 3;
+    constexpr int kFirstNamespaceFd = 4;
+    std::vector<std::string> args = {"cntrfs-server", "--root", tools.root, "--socket-fd",
+                                     std::to_string(kSocketFd)};
+    for (size_t i = 0; i < tools.setns_fds.size(); ++i) {
+        args.emplace_back("--setns-fd");
+        args.push_back(std::to_string(kFirstNamespaceFd + static_cast<int>(i)));
+    }
+    if (tools.read_only) {
+        // An unpacked image never changes: let the kernel cache it for long.
+        for (const char* a : {"--read-only", "--entry-timeout", "3600", "--attr-timeout", "3600"})
+            args.emplace_back(a);
+    }
     return ChildProcess::fork([&] {
         // Its own session: Ctrl-C on the user's terminal must not kill the
         // filesystem under the running command.
@@ -35,14 +49,23 @@ ChildProcess start_tools_server(const std::string& root, Fd sock) {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        check(::dup2(sock.get(), 3), "dup2");
+        // Copy every descriptor above the targets first (F_DUPFD never
+        // replaces an open descriptor), so that dup2() onto 3, 4, ... cannot
+        // clobber one still needed.
+        constexpr int kAboveTargets = 16;
+        std::vector<int> sources = {sock.get()};
+        for (const auto& fd : tools.setns_fds) sources.push_back(fd.get());
+        std::vector<int> copies;
+        for (int fd : sources)
+            copies.push_back(check(::fcntl(fd, F_DUPFD_CLOEXEC, kAboveTargets), "fcntl F_DUPFD"));
+        for (size_t i = 0; i < copies.size(); ++i)
+            check(::dup2(copies[i], kSocketFd + static_cast<int>(i)), "dup2");
         Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
         if (null) {
             ::dup2(null.get(), STDIN_FILENO);
             ::dup2(null.get(), STDOUT_FILENO);
         }
-        ::close_range(4, ~0U, 0);
-        std::vector<std::string> args = {"cntrfs-server", "--root", root, "--socket-fd", "3"};
+        ::close_range(static_cast<unsigned>(kFirstNamespaceFd + tools.setns_fds.size()), ~0U, 0);
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -8,13 +8,14 @@
 
 #include "child_process.hpp"
 #include "fd.hpp"
+#include "tools_source.hpp"
 
 namespace cntr {
 
 // The cntrfs-server binary: $CNTR_CNTRFS_SERVER, else next to cntr itself.
 std::string cntrfs_server_path();
 
-// Starts cntrfs-server serving `root`; it receives the FUSE descriptor on `sock`.
-ChildProcess start_tools_server(const std::string& root, Fd sock);
+// Starts cntrfs-server serving `tools`; it receives the FUSE descriptor on `sock`.
+ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock);
 
 }  // namespace cntr

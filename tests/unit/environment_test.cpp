@@ -4,9 +4,22 @@
 
 using namespace cntr;
 
+namespace {
+SessionEnvironmentInput input(std::vector<std::string> env,
+                              std::optional<std::string> term = std::nullopt,
+                              std::optional<std::string> tz = std::nullopt) {
+    return {.container_env = std::move(env),
+            .tools_path = "/t/bin",
+            .term = term,
+            .tz = tz,
+            .env = {},
+            .path = PathPolicy::tools_only};
+}
+}  // namespace
+
 TEST(SessionEnvironment, ReplacesPathAndKeepsTheRest) {
-    auto env = session_environment(
-        {{"PATH=/c/bin", "FOO=bar", "HOME=/root"}, "/t/bin", std::nullopt, "UTC"});
+    auto env =
+        session_environment(input({"PATH=/c/bin", "FOO=bar", "HOME=/root"}, std::nullopt, "UTC"));
     EXPECT_EQ(env_lookup(env, "PATH"), "/t/bin");
     EXPECT_EQ(env_lookup(env, kContainerPathVar), "/c/bin");
     EXPECT_EQ(env_lookup(env, "FOO"), "bar");
@@ -16,20 +29,55 @@ TEST(SessionEnvironment, ReplacesPathAndKeepsTheRest) {
 }
 
 TEST(SessionEnvironment, ContainerTermAndTzWin) {
-    auto env = session_environment({{"TERM=vt100", "TZ=Europe/Berlin"}, "/t", "xterm", "UTC"});
+    auto env = session_environment(input({"TERM=vt100", "TZ=Europe/Berlin"}, "xterm", "UTC"));
     EXPECT_EQ(env_lookup(env, "TERM"), "vt100");
     EXPECT_EQ(env_lookup(env, "TZ"), "Europe/Berlin");
     EXPECT_EQ(env_lookup(env, kContainerPathVar), kDefaultPath);
 }
 
 TEST(SessionEnvironment, UserTermOnlyWithTerminal) {
-    auto env = session_environment({{}, "/t", "xterm-256color", std::nullopt});
+    auto env = session_environment(input({}, "xterm-256color"));
     EXPECT_EQ(env_lookup(env, "TERM"), "xterm-256color");
 }
 
 TEST(SessionEnvironment, DropsMalformedEntries) {
-    auto env = session_environment({{"NOEQUALS", "A=1"}, "/t", std::nullopt, std::nullopt});
+    auto env = session_environment(input({"NOEQUALS", "A=1"}));
     for (const auto& e : env) EXPECT_NE(e, "NOEQUALS");
+}
+
+TEST(EnvPolicy, InheritNoneKeepsOnlyWhatCntrAndTheProfileSet) {
+    auto in = input({"SECRET=1", "PATH=/c"});
+    in.env.inherit = EnvPolicy::Inherit::none;
+    in.env.set = {{"EDITOR", "vim"}};
+    auto env = session_environment(in);
+    EXPECT_FALSE(env_lookup(env, "SECRET"));
+    EXPECT_EQ(env_lookup(env, "EDITOR"), "vim");
+    EXPECT_EQ(env_lookup(env, "PATH"), "/t/bin");
+    EXPECT_EQ(env_lookup(env, kContainerPathVar), "/c");
+}
+
+TEST(EnvPolicy, InheritListSetAndUnset) {
+    auto in = input({"LANG=C.UTF-8", "HOME=/root", "SECRET=1", "HISTFILE=/x"});
+    in.env.inherit = EnvPolicy::Inherit::list;
+    in.env.inherit_names = {"LANG", "HOME", "HISTFILE"};
+    in.env.set = {{"HOME", "/tmp"}};
+    in.env.unset = {"HISTFILE"};
+    auto env = session_environment(in);
+    EXPECT_EQ(env_lookup(env, "LANG"), "C.UTF-8");
+    EXPECT_EQ(env_lookup(env, "HOME"), "/tmp");
+    EXPECT_FALSE(env_lookup(env, "SECRET"));
+    EXPECT_FALSE(env_lookup(env, "HISTFILE"));
+}
+
+TEST(PathPolicy, EachPolicyOrdersToolsAndContainerDirectories) {
+    EXPECT_EQ(session_path(PathPolicy::tools_only, "/usr/bin:/bin", "/app/bin:/bin"),
+              "/usr/bin:/bin");
+    EXPECT_EQ(session_path(PathPolicy::tools_first, "/usr/bin:/bin", "/app/bin:/bin"),
+              "/usr/bin:/bin:/var/lib/cntr/app/bin:/var/lib/cntr/bin");
+    EXPECT_EQ(session_path(PathPolicy::container_first, "/usr/bin", "/app/bin:relative:/bin"),
+              "/var/lib/cntr/app/bin:/var/lib/cntr/bin:/usr/bin");
+    EXPECT_EQ(parse_path_policy("tools-first"), PathPolicy::tools_first);
+    EXPECT_FALSE(parse_path_policy("tools_first"));
 }
 
 TEST(TimezoneFor, ZoneinfoLinkGivesZoneName) {

@@ -1,0 +1,36 @@
+// Tools from an image in the cntr-fatimg store.
+#include <sys/stat.h>
+
+#include "environment.hpp"
+#include "error.hpp"
+#include "image_store.hpp"
+#include "tools_source.hpp"
+
+namespace cntr {
+
+ToolsRoot image_tools(const std::string& reference, const std::string& pull) {
+    fatimg::PullPolicy policy;
+    if (pull == "missing")
+        policy = fatimg::PullPolicy::missing;
+    else if (pull == "always")
+        policy = fatimg::PullPolicy::always;
+    else if (pull == "never")
+        policy = fatimg::PullPolicy::never;
+    else
+        throw UserError("--pull must be missing, always or never (not '" + pull + "')");
+
+    ToolsRoot t;
+    t.description = "image " + reference;
+    t.root = fatimg::ensure_rootfs(reference, policy, fatimg::StoreConfig{});
+    // The image config's PATH is the standard one for nearly every tools image.
+    t.path = kDefaultPath;
+    // An unpacked image never changes once it is in the store.
+    t.read_only = true;
+    struct stat st {};
+    if (::stat((t.root + "/var/lib/cntr").c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw UserError("the tools image " + reference + " has no /var/lib/cntr directory (" +
+                        t.root + "); remove it with 'cntr-fatimg rm' and import it again");
+    return t;
+}
+
+}  // namespace cntr

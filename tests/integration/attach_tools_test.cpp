@@ -1,0 +1,61 @@
+// --tools: the session's / from a running fat container or from a tool image.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cntr_binary.hpp"
+#include "docker_container.hpp"
+
+using namespace cntr::test;
+namespace fs = std::filesystem;
+
+TEST(AttachTools, FromARunningFatContainer) {
+    DockerContainer fat;
+    DockerContainer slim({"--hostname", "the-slim-one"});
+    ASSERT_EQ(fat.exec({"sh", "-c", "echo fat-tools > /fat-marker"}).exit_code, 0);
+    ASSERT_EQ(slim.exec({"sh", "-c", "echo slim-app > /slim-marker"}).exit_code, 0);
+    auto r = run({kCntr, "attach", "--tools", "container:" + fat.name(), slim.name(), "--",
+                  "/bin/sh", "-c",
+                  "cat /fat-marker /var/lib/cntr/slim-marker; hostname; test -e /usr/bin/python3 "
+                  "|| echo no-host-tools"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "fat-tools\nslim-app\nthe-slim-one\nno-host-tools\n");
+    // The fat container itself is untouched apart from the mount point.
+    EXPECT_EQ(fat.exec({"sh", "-c", "ls /var/lib/cntr | wc -l"}).out, "0\n");
+}
+
+TEST(AttachTools, FromAToolImageServedReadOnly) {
+    std::string tmpl = "/tmp/cntr-tools-it.XXXXXX";
+    const fs::path dir = ::mkdtemp(tmpl.data());
+    const std::string archive = (dir / "tools.tar").string();
+    ASSERT_EQ(run({"docker", "save", "-o", archive, kTestImage}).exit_code, 0);
+    ::setenv("CNTR_IMAGE_STORE", (dir / "store").c_str(), 1);
+    DockerContainer slim;
+    auto never = run({kCntr, "attach", "--tools", "docker-archive:" + archive, "--pull", "never",
+                      slim.name(), "--", "true"});
+    auto r = run({kCntr, "attach", "--tools", "docker-archive:" + archive, slim.name(), "--",
+                  "/bin/sh", "-c",
+                  "readlink /bin/sh; touch /new-file 2>&1; ls /var/lib/cntr/bin/busybox; test -e "
+                  "/usr/bin/python3 || echo no-host-tools"});
+    auto again = run({kCntr, "attach", "--tools", "docker-archive:" + archive, "--pull", "never",
+                      slim.name(), "--", "/bin/true"});
+    ::unsetenv("CNTR_IMAGE_STORE");
+    fs::remove_all(dir);
+    EXPECT_EQ(never.exit_code, 125);
+    EXPECT_NE(never.err.find("docker-archive:"), std::string::npos) << never.err;
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("busybox"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Read-only file system"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("/var/lib/cntr/bin/busybox"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("no-host-tools"), std::string::npos) << r.out;
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+TEST(AttachTools, UnknownToolsContainerSaysSo) {
+    DockerContainer slim;
+    auto r =
+        run({kCntr, "attach", "--tools", "container:no-such-fat-xyz", slim.name(), "--", "true"});
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.err.find("no-such-fat-xyz"), std::string::npos) << r.err;
+}
