@@ -24,6 +24,8 @@ PACKAGES=(
     docker.io busybox-static tzdata
     # system tools used by tests, the demo and the benchmark
     util-linux procps iproute2 iptables hyperfine
+    # CNTRFS conformance, real-programs tests and bench/cntrfs-bench.sh (issue 4)
+    sqlite3 git make acl attr fio dbench postmark
     # developer tools (style checks; "fat" host tools shown inside the slim container)
     clang-format clang-tidy python3 vim strace gdb tmux sudo
 )
