@@ -1,0 +1,35 @@
+// Small descriptor-based file-system helpers shared by the store and the unpacker.
+// Everything that walks into an image root goes through open_beneath(), i.e.
+// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, so a path can neither
+// leave the root lexically ("..") nor through a symlink planted by an image.
+#pragma once
+
+#include <string>
+
+#include "fd.hpp"
+
+namespace cntr::fatimg {
+
+// openat2(dirfd, path, flags | O_CLOEXEC,
+// RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS). Returns an invalid Fd and sets errno
+// on failure (callers turn ELOOP into a refusal).
+Fd open_beneath(int dirfd, const std::string& path, int flags, mode_t mode = 0);
+
+// Removes `name` in `dirfd` (file, symlink or whole directory tree) without following
+// symlinks. Missing is not an error. Throws SysError naming `what` on failure.
+void remove_tree_at(int dirfd, const std::string& name, const std::string& what);
+
+// rm -rf of an absolute path (our own store directories).
+void remove_tree(const std::string& path);
+
+// mkdir -p with `mode` for newly created directories.
+void make_dirs(const std::string& path, mode_t mode);
+
+// Writes `data` to a temporary file next to `path`, fsyncs it and renames it over `path`.
+void write_file_atomic(const std::string& path, const std::string& data);
+
+bool path_exists(const std::string& path);
+
+std::string absolute_path(const std::string& path);
+
+}  // namespace cntr::fatimg

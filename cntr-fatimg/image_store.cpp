@@ -1,0 +1,98 @@
+// ensure_rootfs: the one entry point cntr uses. Readers never lock: a recorded
+// image whose rootfs exists is returned at once. Everything else happens under the
+// store's writer lock, re-checking first, so two concurrent pulls of one image both
+// succeed and the second one finds the first one's copy.
+#include "image_store.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdlib>
+
+#include "error.hpp"
+#include "fs_util.hpp"
+#include "importers.hpp"
+#include "log.hpp"
+#include "reference.hpp"
+#include "registry.hpp"
+#include "store.hpp"
+
+namespace cntr::fatimg {
+
+namespace {
+
+std::string stage(const Reference& ref, const StoreConfig& cfg, const Store& store,
+                  Staging& staging) {
+    switch (ref.transport) {
+        case Transport::docker:
+            return stage_registry_image(ref, cfg, store, staging);
+        case Transport::oci:
+            return stage_oci_dir(ref, staging);
+        case Transport::oci_archive:
+            return stage_oci_archive(ref, staging);
+        case Transport::docker_archive:
+            return stage_docker_archive(ref.path, ref.key(), staging);
+        case Transport::docker_daemon:
+            return stage_docker_daemon(ref, staging);
+    }
+    throw UserError("unknown transport");
+}
+
+std::string fetch_and_commit(const Reference& ref, const std::string& key, PullPolicy policy,
+                             const StoreConfig& cfg, Store& store) {
+    StoreLock lock = store.lock();
+    if (policy == PullPolicy::missing)
+        if (auto p = store.ready_rootfs(key)) return *p;  // another process was faster
+    if (ref.transport == Transport::docker && policy == PullPolicy::always) {
+        // Up to date already? Then only the manifest is fetched.
+        if (auto rec = store.find(key); rec && path_exists(store.rootfs_path(rec->manifest))) {
+            if (resolve_registry_digest(ref, cfg) == rec->manifest) {
+                log::debug("{} is up to date ({})", key, rec->manifest);
+                return store.rootfs_path(rec->manifest);
+            }
+        }
+    }
+    Staging staging(store.tmp_dir());
+    std::string manifest = stage(ref, cfg, store, staging);
+    return store.commit(key, staging, manifest, ref.key());
+}
+
+}  // namespace
+
+std::string store_root(const StoreConfig& cfg) {
+    if (!cfg.root.empty()) return absolute_path(cfg.root);
+    if (const char* e = std::getenv("CNTR_IMAGE_STORE"); e && *e) return absolute_path(e);
+    return "/var/lib/cntr/images";
+}
+
+std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
+    Reference ref = parse_reference(reference);
+    Store store(store_root(cfg));
+    const std::string key = ref.key();
+    if (policy != PullPolicy::always) {
+        if (auto p = store.ready_rootfs(key)) return *p;
+        if (policy == PullPolicy::never)
+            throw UserError(
+                fmt::format("image {} is not in the image store {} and the pull policy is "
+                            "\"never\": run `cntr-fatimg pull {}` (or import it) first, or "
+                            "use --pull=missing",
+                            key, store.root(), reference));
+    }
+    return fetch_and_commit(ref, key, policy, cfg, store);
+}
+
+std::string import_image(const std::string& source, const std::string& name,
+                         const StoreConfig& cfg) {
+    Reference ref = parse_reference(source);
+    std::string key = ref.key();
+    if (!name.empty()) {
+        Reference n = parse_reference(name);
+        if (n.transport != Transport::docker)
+            throw UserError(fmt::format(
+                "--name {}: expected an image name like NAME[:TAG], not a transport", name));
+        key = n.key();
+    }
+    Store store(store_root(cfg));
+    return fetch_and_commit(ref, key, PullPolicy::always, cfg, store);
+}
+
+}  // namespace cntr::fatimg

@@ -1,0 +1,285 @@
+// Registry client (OCI distribution spec, pull side) on libcurl.
+//
+// Flow: GET /v2/ to learn the scheme and the auth challenge; on
+//   "WWW-Authenticate: Bearer realm=R,service=S" fetch a token from
+//   R?service=S&scope=repository:REPO:pull (with basic credentials if we have any,
+//   anonymously otherwise), on "Basic" send the credentials on every request;
+// GET /v2/REPO/manifests/REF accepting OCI and docker schema 2 manifests and
+// indexes/lists (an index is resolved to linux/amd64 and fetched by digest);
+// GET /v2/REPO/blobs/DIGEST for the config and each layer, hashed while streaming
+// to the staging area (BlobWriter), so a blob is verified before anything uses it.
+//
+// Scheme: HTTPS always, except that a registry on the loopback address
+// (localhost, 127.0.0.0/8, ::1) or one used with --tls-verify=false is retried over
+// plain HTTP when the TLS handshake fails because the server speaks plain HTTP --
+// the same rule as docker's default "insecure registry" list.
+#include "registry.hpp"
+
+#include <curl/curl.h>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "auth.hpp"
+#include "digest.hpp"
+#include "error.hpp"
+#include "http.hpp"
+#include "importers.hpp"
+#include "log.hpp"
+
+namespace cntr::fatimg {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kAccept =
+    "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+
+bool is_loopback(const std::string& hostport) {
+    std::string host = hostport;
+    if (host.starts_with("["))
+        host = host.substr(1, host.find(']') - 1);
+    else if (auto c = host.rfind(':'); c != std::string::npos)
+        host.resize(c);
+    return host == "localhost" || host.starts_with("127.") || host == "::1";
+}
+
+std::map<std::string, std::string> parse_challenge(const std::string& h, std::string& scheme) {
+    std::map<std::string, std::string> out;
+    auto sp = h.find(' ');
+    scheme = h.substr(0, sp);
+    for (auto& c : scheme) c = static_cast<char>(::tolower(c));
+    if (sp == std::string::npos) return out;
+    std::string rest = h.substr(sp + 1);
+    size_t i = 0;
+    while (i < rest.size()) {
+        while (i < rest.size() && (rest[i] == ' ' || rest[i] == ',')) ++i;
+        auto eq = rest.find('=', i);
+        if (eq == std::string::npos) break;
+        std::string key = rest.substr(i, eq - i);
+        std::string val;
+        i = eq + 1;
+        if (i < rest.size() && rest[i] == '"') {
+            auto end = rest.find('"', i + 1);
+            val = rest.substr(i + 1, end - i - 1);
+            i = end == std::string::npos ? rest.size() : end + 1;
+        } else {
+            auto end = rest.find(',', i);
+            val = rest.substr(i, end - i);
+            i = end == std::string::npos ? rest.size() : end;
+        }
+        out[key] = val;
+    }
+    return out;
+}
+
+class Registry {
+  public:
+    Registry(const Reference& ref, const StoreConfig& cfg)
+        : ref_(ref), creds_(find_credentials(ref.registry, cfg.creds)) {
+        opts_.tls_verify = cfg.tls_verify.value_or(true);
+        if (opts_.tls_verify) opts_.ca_bundle = ca_bundle_for(ref.registry);
+        progress_ = cfg.progress && ::isatty(STDERR_FILENO);
+        connect();
+    }
+
+    std::pair<std::string, std::string> manifest(const std::string& tag_or_digest) {
+        auto r = get("/manifests/" + tag_or_digest, {kAccept});
+        if (r.status == 404)
+            throw UserError(
+                fmt::format("image {} not found in registry {} (manifest {} unknown): check "
+                            "the name and tag",
+                            ref_.name(), ref_.registry, tag_or_digest));
+        expect_ok(r, "manifest " + tag_or_digest);
+        std::string digest = sha256_of(r.body);
+        if (tag_or_digest.starts_with("sha256:") && digest != tag_or_digest)
+            throw UserError(
+                fmt::format("digest mismatch for manifest {} of {}: its content hashes to {}; "
+                            "nothing of this image was stored",
+                            tag_or_digest, ref_.name(), digest));
+        return {r.body, digest};
+    }
+
+    void blob(const std::string& digest, Staging& staging) {
+        BlobWriter w(staging, digest, ref_.name());
+        HttpOptions o = opts_;
+        o.progress = progress_;
+        o.progress_label = digest.substr(7, 12);
+        auto r = get(
+            "/blobs/" + digest, {}, [&](const char* d, size_t n) { w.write(d, n); }, &o);
+        if (r.status == 404)
+            throw UserError(fmt::format("registry {} has no blob {} for {} (image incomplete?)",
+                                        ref_.registry, digest, ref_.name()));
+        expect_ok(r, "blob " + digest);
+        w.finish();
+    }
+
+  private:
+    std::string url(const std::string& path) const {
+        return base_ + "/v2/" + ref_.repository + path;
+    }
+
+    HttpResponse raw_get(const std::string& u, std::vector<std::string> headers,
+                         const Sink& sink = nullptr, const HttpOptions* o = nullptr) {
+        if (!auth_header_.empty()) headers.push_back(auth_header_);
+        return http_get(u, headers, o ? *o : opts_, sink);
+    }
+
+    HttpResponse get(const std::string& path, std::vector<std::string> headers,
+                     const Sink& sink = nullptr, const HttpOptions* o = nullptr) {
+        auto r = raw_get(url(path), headers, sink, o);
+        transport_check(r);
+        if (r.status == 401 && !auth_tried_) {
+            authenticate(r);
+            r = raw_get(url(path), headers, sink, o);
+            transport_check(r);
+        }
+        if (r.status == 401) deny(r);
+        return r;
+    }
+
+    void connect() {
+        std::string host = ref_.api_host();
+        base_ = "https://" + host;
+        auto r = http_get(base_ + "/v2/", {}, opts_);
+        if (r.curl_code == CURLE_SSL_CONNECT_ERROR && (is_loopback(host) || !opts_.tls_verify)) {
+            auto plain = http_get("http://" + host + "/v2/", {}, opts_);
+            if (plain.curl_code == 0 && plain.status != 0) {
+                log::debug("{} speaks plain HTTP; using it (loopback or --tls-verify=false)", host);
+                base_ = "http://" + host;
+                r = plain;
+            }
+        }
+        transport_check(r);
+        if (r.status == 401) authenticate(r);
+    }
+
+    void transport_check(const HttpResponse& r) const {
+        if (r.curl_code == 0) return;
+        std::string host = ref_.registry;
+        if (r.curl_code == CURLE_PEER_FAILED_VERIFICATION ||
+            r.curl_code == CURLE_SSL_CACERT_BADFILE || r.curl_code == CURLE_SSL_CONNECT_ERROR ||
+            r.curl_code == CURLE_SSL_CERTPROBLEM)
+            throw UserError(fmt::format(
+                "TLS connection to registry {} failed: {}. If the registry uses a private CA, put "
+                "its "
+                "certificate in /etc/docker/certs.d/{}/ca.crt or "
+                "/etc/containers/certs.d/{}/ca.crt; "
+                "to skip verification for a registry you trust, pass --tls-verify=false",
+                host, r.curl_error, host, host));
+        throw UserError(
+            fmt::format("cannot reach registry {} ({}): {}", host, ref_.api_host(), r.curl_error));
+    }
+
+    [[noreturn]] void deny(const HttpResponse& r) const {
+        std::string body = r.body.substr(0, 200);
+        if (creds_)
+            throw UserError(
+                fmt::format("registry {} rejected the credentials of user \"{}\" (from {}) for {} "
+                            "(HTTP 401): check "
+                            "the user name and password",
+                            ref_.registry, creds_->user, creds_->origin, ref_.name()));
+        throw UserError(
+            fmt::format("registry {} requires authentication for {} (HTTP 401): pass --creds "
+                        "USER:PASSWORD, or log in "
+                        "with `skopeo login {}` / `docker login {}`",
+                        ref_.registry, ref_.name(), ref_.registry, ref_.registry));
+    }
+
+    void authenticate(const HttpResponse& challenge) {
+        auth_tried_ = true;
+        std::string scheme;
+        auto it = challenge.headers.find("www-authenticate");
+        if (it == challenge.headers.end()) deny(challenge);
+        auto params = parse_challenge(it->second, scheme);
+        std::string basic =
+            creds_ ? "Authorization: Basic " + base64_encode(creds_->user + ":" + creds_->password)
+                   : "";
+        if (scheme == "basic") {
+            if (!creds_) deny(challenge);
+            auth_header_ = basic;
+            return;
+        }
+        if (scheme != "bearer" || params["realm"].empty())
+            throw UserError(fmt::format("registry {} asks for unsupported authentication \"{}\"",
+                                        ref_.registry, it->second));
+        std::string u = params["realm"];
+        u += (u.find('?') == std::string::npos ? "?" : "&");
+        if (!params["service"].empty()) u += "service=" + url_escape(params["service"]) + "&";
+        u += "scope=" + url_escape("repository:" + ref_.repository + ":pull");
+        std::vector<std::string> h;
+        if (creds_) h.push_back(basic);
+        auto r = http_get(u, h, opts_);
+        transport_check(r);
+        if (r.status == 401 || r.status == 403) deny(r);
+        if (r.status != 200)
+            throw UserError(fmt::format("token server {} of registry {} answered HTTP {}: {}",
+                                        params["realm"], ref_.registry, r.status,
+                                        r.body.substr(0, 200)));
+        try {
+            auto j = json::parse(r.body);
+            std::string token = j.value("token", j.value("access_token", ""));
+            if (token.empty()) throw UserError("empty token");
+            auth_header_ = "Authorization: Bearer " + token;
+        } catch (const std::exception& e) {
+            throw UserError(fmt::format("token server {} of registry {} sent no usable token: {}",
+                                        params["realm"], ref_.registry, e.what()));
+        }
+    }
+
+    void expect_ok(const HttpResponse& r, const std::string& what) const {
+        if (r.status / 100 == 2) return;
+        throw UserError(fmt::format("registry {} answered HTTP {} for {} of {}: {}", ref_.registry,
+                                    r.status, what, ref_.name(), r.body.substr(0, 300)));
+    }
+
+    Reference ref_;
+    std::optional<Credentials> creds_;
+    HttpOptions opts_;
+    bool progress_ = false;
+    std::string base_;
+    std::string auth_header_;
+    bool auth_tried_ = false;
+};
+
+std::pair<std::string, std::string> resolve(Registry& reg, const Reference& ref) {
+    auto [body, digest] = reg.manifest(ref.digest.empty() ? ref.tag : ref.digest);
+    json j;
+    try {
+        j = json::parse(body);
+    } catch (const json::exception& e) {
+        throw UserError(fmt::format("registry {} sent a malformed manifest for {}: {}",
+                                    ref.registry, ref.name(), e.what()));
+    }
+    if (j.contains("manifests")) {
+        std::string d = pick_platform_manifest(body, "image index " + digest + " of " + ref.name());
+        return reg.manifest(d);
+    }
+    return {body, digest};
+}
+
+}  // namespace
+
+std::string stage_registry_image(const Reference& ref, const StoreConfig& cfg, const Store& store,
+                                 Staging& staging) {
+    Registry reg(ref, cfg);
+    auto [body, digest] = resolve(reg, ref);
+    ManifestInfo m = parse_manifest(body, "manifest " + digest + " of " + ref.name());
+    staging.add_bytes(body, digest, ref.name());
+    if (!store.has_blob(m.config)) reg.blob(m.config, staging);
+    for (const auto& l : m.layers)
+        if (!store.has_blob(l.digest) && !staging.has(l.digest)) reg.blob(l.digest, staging);
+    return digest;
+}
+
+std::string resolve_registry_digest(const Reference& ref, const StoreConfig& cfg) {
+    Registry reg(ref, cfg);
+    return resolve(reg, ref).second;
+}
+
+}  // namespace cntr::fatimg
