@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "error.hpp"
 #include "log.hpp"
+#include "ps_command.hpp"
 #include "resolve/resolver.hpp"
 #include "session.hpp"
 
@@ -94,6 +95,18 @@ int main(int argc, char** argv) {
         "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
         "/");
 
+    // cntr ps, and the hidden `cntr resolve` used by bench/attach-latency.sh.
+    cntr::PsOptions ps;
+    std::string ps_types = join(cntr::default_container_types());
+    auto* ps_cmd = app.add_subcommand(
+        "ps", "List every attachable container of every engine: engine, name, id, PID, image, uptime");
+    ps_cmd->add_option("--format", ps.format, "table (default) or json")
+        ->check(CLI::IsMember({"table", "json"}));
+    ps_cmd->add_option("-t,--type", ps_types, "Engines to list, comma separated (default: all)");
+    std::string resolve_name, resolve_types = join(cntr::default_container_types());
+    auto* resolve_cmd = app.add_subcommand("resolve", "Print ENGINE PID NAME of CONTAINER")->group("");
+    add_target_options(resolve_cmd, resolve_name, resolve_types, true);
+
     try {
         std::reverse(args.begin(), args.end());
         app.parse(args);
@@ -104,6 +117,11 @@ int main(int argc, char** argv) {
     cntr::log::set_verbose(verbose || cntr::log::verbose());
 
     try {
+        if (*ps_cmd) {
+            ps.types = cntr::parse_container_types(ps_types);
+            return cntr::run_ps(ps);
+        }
+        if (*resolve_cmd) return cntr::run_resolve(resolve_name, cntr::parse_container_types(resolve_types));
         if (*attach_cmd) {
             attach.types = cntr::parse_container_types(attach_types);
             attach.command = command;

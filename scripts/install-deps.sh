@@ -28,6 +28,9 @@ PACKAGES=(
     sqlite3 git make acl attr fio dbench postmark
     # developer tools (style checks; "fat" host tools shown inside the slim container)
     clang-format clang-tidy python3 vim strace gdb tmux sudo
+    # other container engines (issue 5): podman rootful/rootless, LXC, LXD, containerd's ctr,
+    # machinectl; setcap for the non-root mode
+    podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container libcap2-bin
 )
 
 missing=()

@@ -45,7 +45,10 @@ std::set<pid_t> own_ancestry() {
 class CommandResolver final : public ContainerResolver {
   public:
     [[nodiscard]] std::string_view name() const override { return "command"; }
-    std::optional<pid_t> resolve(const std::string& pattern) override {
+    [[nodiscard]] bool installed() const override { return true; }
+    [[nodiscard]] std::string missing_hint() const override { return {}; }
+    std::vector<ContainerInfo> list() override { return {}; }  // processes are not containers
+    std::vector<ContainerInfo> find(const std::string& pattern) override {
         const auto skip = own_ancestry();
         auto close_dir = [](DIR* d) { ::closedir(d); };
         std::unique_ptr<DIR, decltype(close_dir)> dir(::opendir("/proc"), close_dir);
@@ -64,7 +67,7 @@ class CommandResolver final : public ContainerResolver {
             std::ranges::replace(cmdline, '\0', ' ');
             if (cmdline.find(pattern) != std::string::npos) matches.emplace_back(*pid, cmdline);
         }
-        if (matches.empty()) return std::nullopt;
+        if (matches.empty()) return {};
         if (matches.size() > 1) {
             std::string list;
             for (const auto& [pid, cmd] : matches)
@@ -73,7 +76,11 @@ class CommandResolver final : public ContainerResolver {
                             std::to_string(matches.size()) +
                             " processes; give one of these process ids instead:" + list);
         }
-        return matches.front().first;
+        ContainerInfo c;
+        c.pid = matches.front().first;
+        c.name = pattern;
+        c.id = std::to_string(c.pid);
+        return {c};
     }
 };
 

@@ -1,20 +1,46 @@
 // docker: asks the Engine API on its Unix socket (GET /containers/NAME/json),
 // which accepts names, full ids and unique id prefixes. One HTTP round trip
 // over a local socket costs a few milliseconds, where `docker inspect` would
-// start a Go binary (tens of milliseconds) on every attach.
-#include <curl/curl.h>
-#include <sys/stat.h>
-
+// start a Go binary (tens of milliseconds) on every attach. When no local
+// socket answers (DOCKER_HOST=tcp://, ssh://, a context), the `docker` CLI is
+// the fallback; CNTR_DOCKER_CLI=1 forces it (the benchmark compares both).
 #include <cstdlib>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine_parsers.hpp"
+#include "engine_util.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "resolver.hpp"
 
 namespace cntr {
+
+ContainerInfo engine::from_docker_inspect(const nlohmann::json& j, const std::string& cli) {
+    ContainerInfo c;
+    c.id = j.value("Id", std::string());
+    c.name = j.value("Name", std::string());
+    if (c.name.starts_with("/")) c.name.erase(0, 1);
+    if (j.contains("ImageName") && j["ImageName"].is_string())
+        c.image = j["ImageName"].get<std::string>();  // podman: the name, not the id
+    else if (j.contains("Config") && j["Config"].is_object())
+        c.image = j["Config"].value("Image", std::string());
+    const auto& state = j.at("State");
+    const std::string shown = c.name.empty() ? c.id.substr(0, 12) : c.name;
+    if (state.value("Paused", false)) {
+        c.not_attachable = cli + " container " + shown + " is paused; run '" + cli + " unpause " +
+                           shown + "' first";
+    } else if (!state.value("Running", false)) {
+        c.not_attachable = cli + " container " + shown + " is not running (status: " +
+                           state.value("Status", std::string("unknown")) + "); start it with '" +
+                           cli + " start " + shown + "'";
+    } else {
+        c.pid = state.value("Pid", 0);
+        if (c.pid <= 0) c.not_attachable = cli + " reports no process for container " + shown;
+    }
+    return c;
+}
+
 namespace {
 
 std::optional<std::string> docker_socket_path() {
@@ -23,77 +49,93 @@ std::optional<std::string> docker_socket_path() {
     if (host != nullptr && *host != '\0') {
         std::string_view h(host);
         if (!h.starts_with("unix://")) {
-            log::debug(
-                "DOCKER_HOST={} is not a unix socket; the docker resolver only talks to local "
-                "engines",
-                h);
+            log::debug("DOCKER_HOST={} is not a unix socket; using the docker CLI", h);
             return std::nullopt;
         }
         path = std::string(h.substr(7));
     }
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return std::nullopt;
+    if (!is_socket(path)) return std::nullopt;
     return path;
 }
 
-size_t append_body(char* data, size_t size, size_t nmemb, void* userdata) {
-    static_cast<std::string*>(userdata)->append(data, size * nmemb);
-    return size * nmemb;
+bool force_cli() {
+    const char* v = std::getenv("CNTR_DOCKER_CLI");
+    return v != nullptr && std::string_view(v) == "1";
 }
 
 class DockerResolver final : public ContainerResolver {
   public:
     [[nodiscard]] std::string_view name() const override { return "docker"; }
+    [[nodiscard]] bool installed() const override {
+        return docker_socket_path() || find_program("docker");
+    }
+    [[nodiscard]] std::string missing_hint() const override {
+        return "docker is not installed: neither /var/run/docker.sock (or DOCKER_HOST) nor the "
+               "docker CLI was found";
+    }
 
-    std::optional<pid_t> resolve(const std::string& container) override {
+    std::vector<ContainerInfo> find(const std::string& container) override {
         auto socket = docker_socket_path();
-        if (!socket) return std::nullopt;
-
-        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
-                                                                 curl_easy_cleanup);
-        if (!curl) throw UserError("docker: cannot initialise libcurl");
-        std::unique_ptr<char, decltype(&curl_free)> escaped(
-            curl_easy_escape(curl.get(), container.c_str(), static_cast<int>(container.size())),
-            curl_free);
-        const std::string url =
-            std::string("http://localhost/containers/") + escaped.get() + "/json";
-        std::string body;
-        curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket->c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
-        curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 10L);
-        curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-        CURLcode rc = curl_easy_perform(curl.get());
-        if (rc == CURLE_COULDNT_CONNECT) {
-            log::debug("docker: nothing listens on {}", *socket);
-            return std::nullopt;
+        if (socket && !force_cli()) {
+            auto resp = http_get_unix(*socket, "/containers/" + url_escape(container) + "/json");
+            if (resp.status == 404) return {};
+            if (resp.status != 0) return {from_api(container, resp)};
+            // Nothing listens: dockerd is down. The CLI cannot do better.
+            return {};
         }
-        if (rc != CURLE_OK)
-            throw UserError("docker: request to " + *socket + " failed: " + curl_easy_strerror(rc));
-        long status = 0;
-        curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-        if (status == 404) return std::nullopt;
-        auto json = nlohmann::json::parse(body, nullptr, false);
-        if (status != 200 || json.is_discarded()) {
+        if (!find_program("docker")) return {};
+        auto r = run_tool({"docker", "inspect", "--type", "container", container});
+        if (r.exit_code != 0) {
+            if (r.err.find("No such") != std::string::npos) return {};
+            log::debug("docker inspect {}: {}", container, r.err);
+            return {};  // daemon unreachable: this engine does not know it
+        }
+        auto json = nlohmann::json::parse(r.out, nullptr, false);
+        if (!json.is_array() || json.empty())
+            throw UserError("docker inspect " + container + " printed no container");
+        return {engine::from_docker_inspect(json[0], "docker")};
+    }
+
+    std::vector<ContainerInfo> list() override {
+        std::vector<ContainerInfo> out;
+        auto socket = docker_socket_path();
+        if (socket && !force_cli()) {
+            auto resp = http_get_unix(*socket, "/containers/json");
+            if (resp.status == 0) return {};
+            auto json = nlohmann::json::parse(resp.body, nullptr, false);
+            if (resp.status != 200 || !json.is_array())
+                throw UserError("docker: listing containers failed (HTTP " +
+                                std::to_string(resp.status) + ")");
+            for (const auto& c : json) {
+                const std::string id = c.value("Id", std::string());
+                auto one = http_get_unix(*socket, "/containers/" + id + "/json");
+                if (one.status != 200) continue;  // gone meanwhile
+                out.push_back(from_api(id, one));
+            }
+            return out;
+        }
+        if (!find_program("docker")) return {};
+        auto ids = split_lines(tool_output({"docker", "ps", "-q", "--no-trunc"}));
+        if (ids.empty()) return {};
+        std::vector<std::string> argv{"docker", "inspect", "--type", "container"};
+        argv.insert(argv.end(), ids.begin(), ids.end());
+        auto json = nlohmann::json::parse(tool_output(argv), nullptr, false);
+        if (!json.is_array()) throw UserError("docker inspect printed no JSON array");
+        for (const auto& c : json) out.push_back(engine::from_docker_inspect(c, "docker"));
+        return out;
+    }
+
+  private:
+    static ContainerInfo from_api(const std::string& container, const HttpResponse& resp) {
+        auto json = nlohmann::json::parse(resp.body, nullptr, false);
+        if (resp.status != 200 || json.is_discarded()) {
             std::string msg = json.is_object() && json.contains("message")
                                   ? json["message"].get<std::string>()
-                                  : body.substr(0, 200);
+                                  : resp.body.substr(0, 200);
             throw UserError("docker: inspecting '" + container + "' failed (HTTP " +
-                            std::to_string(status) + "): " + msg);
+                            std::to_string(resp.status) + "): " + msg);
         }
-        const auto& state = json.at("State");
-        const std::string name = json.value("Name", container);
-        if (state.value("Paused", false))
-            throw UserError("docker container " + name + " is paused; run 'docker unpause " +
-                            container + "' first");
-        if (!state.value("Running", false))
-            throw UserError("docker container " + name + " is not running (status: " +
-                            state.value("Status", std::string("unknown")) +
-                            "); start it with 'docker start " + container + "'");
-        pid_t pid = state.value("Pid", 0);
-        if (pid <= 0) throw UserError("docker reports no process for container " + name);
-        return pid;
+        return engine::from_docker_inspect(json, "docker");
     }
 };
 

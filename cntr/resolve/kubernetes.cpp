@@ -1,0 +1,155 @@
+// Kubernetes: "[namespace/]pod[/container]", resolved through the CRI labels
+// (io.kubernetes.pod.name, io.kubernetes.pod.namespace,
+// io.kubernetes.container.name) that the kubelet puts on containers in
+// containerd's k8s.io namespace. Sandboxes (pause containers) never match.
+// Without a namespace every namespace is searched; without a container name
+// the pod must have exactly one (otherwise the error lists them).
+//
+// Cost: nothing unless containerd has running tasks in k8s.io; then one
+// filtered `ctr containers ls`, `ctr containers info` per match, and
+// `ctr tasks ls`.
+#include <nlohmann/json.hpp>
+
+#include "containerd_access.hpp"
+#include "engine_parsers.hpp"
+#include "engine_util.hpp"
+#include "error.hpp"
+#include "resolver.hpp"
+
+namespace cntr {
+
+namespace {
+constexpr const char* kNs = "k8s.io";
+constexpr const char* kPodName = "io.kubernetes.pod.name";
+constexpr const char* kPodNamespace = "io.kubernetes.pod.namespace";
+constexpr const char* kContainerName = "io.kubernetes.container.name";
+
+std::string label(const nlohmann::json& info, const char* key) {
+    if (!info.contains("Labels") || !info["Labels"].is_object()) return {};
+    return info["Labels"].value(key, std::string());
+}
+
+bool valid_part(const std::string& s) {
+    return !s.empty() && s.find_first_of("\"\\ \t") == std::string::npos;
+}
+}  // namespace
+
+std::optional<engine::PodRef> engine::parse_pod_ref(const std::string& s) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+        auto slash = s.find('/', start);
+        parts.push_back(s.substr(start, slash - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    for (const auto& p : parts)
+        if (!valid_part(p)) return std::nullopt;
+    switch (parts.size()) {
+        case 1:
+            return PodRef{std::nullopt, parts[0], std::nullopt};
+        case 2:
+            return PodRef{parts[0], parts[1], std::nullopt};
+        case 3:
+            return PodRef{parts[0], parts[1], parts[2]};
+        default:
+            return std::nullopt;
+    }
+}
+
+bool engine::labels_match(const nlohmann::json& info, const PodRef& ref) {
+    if (label(info, "io.cri-containerd.kind") == "sandbox") return false;
+    if (label(info, kContainerName).empty()) return false;
+    if (label(info, kPodName) != ref.pod) return false;
+    if (ref.ns && label(info, kPodNamespace) != *ref.ns) return false;
+    if (ref.container && label(info, kContainerName) != *ref.container) return false;
+    return true;
+}
+
+std::string engine::pod_display_name(const nlohmann::json& info) {
+    std::string ns = label(info, kPodNamespace);
+    return (ns.empty() ? "default" : ns) + "/" + label(info, kPodName) + "/" +
+           label(info, kContainerName);
+}
+
+namespace {
+
+class KubernetesResolver final : public ContainerResolver {
+  public:
+    [[nodiscard]] std::string_view name() const override { return "kubernetes"; }
+    [[nodiscard]] bool installed() const override {
+        return find_program("ctr").has_value() && !containerd::daemons().empty();
+    }
+    [[nodiscard]] std::string missing_hint() const override {
+        return "Kubernetes pods are found through containerd's k8s.io namespace, but containerd "
+               "is not running or ctr is missing (no /run/containerd/containerd.sock)";
+    }
+
+    std::vector<ContainerInfo> find(const std::string& container) override {
+        auto ref = engine::parse_pod_ref(container);
+        if (!ref) return {};
+        std::vector<ContainerInfo> out;
+        for (const auto& d : k8s_daemons()) {
+            auto ids = split_lines(
+                containerd::ctr_output(d, kNs,
+                                       {"containers", "ls", "-q",
+                                        std::string("labels.\"") + kPodName + "\"==" + ref->pod}));
+            if (ids.empty()) continue;
+            auto tasks = containerd::tasks(d, kNs);
+            for (const auto& id : ids) {
+                auto info = nlohmann::json::parse(
+                    containerd::ctr_output(d, kNs, {"containers", "info", id}), nullptr, false);
+                if (!info.is_object() || !engine::labels_match(info, *ref)) continue;
+                out.push_back(make_info(id, info, tasks));
+            }
+        }
+        return out;
+    }
+
+    std::vector<ContainerInfo> list() override {
+        std::vector<ContainerInfo> out;
+        for (const auto& d : k8s_daemons()) {
+            auto tasks = containerd::tasks(d, kNs);
+            for (const auto& t : tasks) {
+                auto info = nlohmann::json::parse(
+                    containerd::ctr_output(d, kNs, {"containers", "info", t.id}), nullptr, false);
+                if (!info.is_object() || label(info, kPodName).empty() ||
+                    label(info, kContainerName).empty())
+                    continue;
+                out.push_back(make_info(t.id, info, tasks));
+            }
+        }
+        return out;
+    }
+
+  private:
+    static std::vector<containerd::Daemon> k8s_daemons() {
+        std::vector<containerd::Daemon> out;
+        for (const auto& d : containerd::daemons()) {
+            auto nss = containerd::namespaces_with_tasks(d);
+            if (std::ranges::find(nss, kNs) != nss.end()) out.push_back(d);
+        }
+        return out;
+    }
+
+    static ContainerInfo make_info(const std::string& id, const nlohmann::json& info,
+                                   const std::vector<engine::CtrTask>& tasks) {
+        ContainerInfo c;
+        c.id = id;
+        c.name = engine::pod_display_name(info);
+        c.image = info.value("Image", std::string());
+        const engine::CtrTask* task = nullptr;
+        for (const auto& t : tasks)
+            if (t.id == id) task = &t;
+        containerd::apply_task(c, task, kNs);
+        return c;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<ContainerResolver> make_kubernetes_resolver() {
+    return std::make_unique<KubernetesResolver>();
+}
+
+}  // namespace cntr
