@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "digest.hpp"
 #include "error.hpp"
@@ -134,14 +135,15 @@ bool is_index(const json& j) {
 template <typename Fetch>
 std::string resolve_layout(const json& index, const std::string& tag, const std::string& what,
                            Fetch fetch) {
-    const json* chosen = nullptr;
+    std::optional<json> chosen;
     std::vector<std::string> tags;
-    for (const auto& m : index.value("manifests", json::array())) {
+    const json manifests = index.value("manifests", json::array());
+    for (const auto& m : manifests) {
         std::string name;
         if (m.contains("annotations"))
             name = m["annotations"].value("org.opencontainers.image.ref.name", "");
         tags.push_back(name);
-        if (tag.empty() ? index["manifests"].size() == 1 : name == tag) chosen = &m;
+        if (tag.empty() ? manifests.size() == 1 : name == tag) chosen = m;
     }
     if (!chosen) {
         std::string list;

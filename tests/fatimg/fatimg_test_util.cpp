@@ -1,0 +1,78 @@
+#include "fatimg_test_util.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+namespace cntr::fatimg::test {
+
+namespace fs = std::filesystem;
+
+Scratch::Scratch() {
+    std::string tmpl = "/tmp/cntr-fatimg-test-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+}
+
+Scratch::~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+std::string fatimg_binary() { return CNTR_FATIMG_BINARY; }
+
+cntr::test::ProcessResult fatimg(const std::string& store, const std::vector<std::string>& args,
+                                 std::chrono::seconds deadline) {
+    std::vector<std::string> argv = {fatimg_binary(), "--root", store};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return cntr::test::run(argv, {}, deadline);
+}
+
+std::set<std::string> snapshot(const std::string& dir) {
+    std::set<std::string> out;
+    std::error_code ec;
+    if (!fs::exists(dir)) return out;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::string rel = fs::relative(it->path(), dir).string();
+        if (rel == "lock") continue;
+        out.insert(rel);
+    }
+    return out;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+struct stat lstat_of(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) st.st_ino = 0;
+    return st;
+}
+
+std::map<std::string, std::string> registry_env() {
+    std::map<std::string, std::string> env;
+    const char* dir = std::getenv("CNTR_REGISTRY_FIXTURE_DIR");
+    std::ifstream f(std::string(dir ? dir : "/tmp/cntr-registry-fixture") + "/env");
+    std::string line;
+    while (std::getline(f, line)) {
+        auto eq = line.find('=');
+        if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return env;
+}
+
+cntr::test::ProcessResult skopeo_push(const std::string& layout_dir, const std::string& tag,
+                                      const std::string& dest,
+                                      const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {"skopeo", "copy", "--quiet"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back("oci:" + layout_dir + ":" + tag);
+    argv.push_back("docker://" + dest);
+    return cntr::test::run(argv, {}, std::chrono::seconds(120));
+}
+
+}  // namespace cntr::fatimg::test

@@ -1,0 +1,53 @@
+// Test images from local bytes: layers written with libarchive (any entry name,
+// including hostile ones real tools refuse to produce), packed as an OCI image
+// layout directory or a `docker save` style archive.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cntr::fatimg::test {
+
+struct Entry {
+    enum class Type { file, dir, symlink, hardlink, fifo };
+    Type type = Type::file;
+    std::string name;
+    std::string data;    // file content
+    std::string target;  // symlink target / hard-link target
+    unsigned mode = 0644;
+    unsigned uid = 0, gid = 0;
+    long mtime = 1700000000;
+    std::map<std::string, std::string> xattrs;
+};
+
+Entry file(std::string name, std::string data, unsigned mode = 0644);
+Entry dir(std::string name, unsigned mode = 0755);
+Entry symlink(std::string name, std::string target);
+Entry hardlink(std::string name, std::string target);
+
+enum class Compression { none, gzip, zstd };
+
+struct Layer {
+    std::vector<Entry> entries;
+    Compression compression = Compression::gzip;
+};
+
+// The layer's tar (compressed as asked).
+std::string layer_blob(const Layer& layer);
+
+// Writes an OCI image layout at `dir` (created) holding one image tagged `tag`.
+// Returns the manifest digest.
+std::string write_oci_layout(const std::string& dir, const std::string& tag,
+                             const std::vector<Layer>& layers);
+
+// Writes a docker-archive (manifest.json + config + layer tars) to `path`.
+void write_docker_archive(const std::string& path, const std::string& repo_tag,
+                          const std::vector<Layer>& layers);
+
+// Packs directory `dir` into the tar file `path` (for oci-archive:).
+void tar_directory(const std::string& dir, const std::string& path);
+
+std::string sha256_hex(const std::string& data);
+
+}  // namespace cntr::fatimg::test
