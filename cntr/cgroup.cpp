@@ -15,7 +15,11 @@ bool file_exists(const std::string& path) {
 }  // namespace
 
 void join_cgroups(const ProcessContext& ctx) {
+    const std::string own = "\n" + read_file("/proc/self/cgroup");
     for (const auto& line : ctx.cgroups) {
+        // Already a member (e.g. a rootless container without cgroup
+        // delegation): nothing to write, which unprivileged cntr could not.
+        if (own.find("\n" + line + "\n") != std::string::npos) continue;
         // "hierarchy-id:controllers:path"; the unified (v2) hierarchy is "0::path".
         auto first = line.find(':');
         auto second = line.find(':', first + 1);

@@ -70,6 +70,7 @@ int run_attach(const AttachOptions& opts) {
     const Profile& p = profile ? *profile : none;
 
     auto resolved = resolve_container(opts.container, opts.types);
+    require_target_access(resolved.pid, "attach");
     ProcessContext ctx = capture_process_context(resolved.pid);
     log::debug("attaching to {} PID {} ({})", resolved.engine, ctx.pid, ctx.comm);
     if (auto user = first_of(opts.user, p.user)) override_session_user(ctx, *user);

@@ -68,6 +68,7 @@ int run_exec(const ExecOptions& opts) {
     require_privileges("exec");
     require_kernel();
     auto resolved = resolve_container(opts.container, opts.types);
+    require_target_access(resolved.pid, "exec");
     ProcessContext ctx = capture_process_context(resolved.pid);
     SessionConfig cfg = interactive_session_config(ctx);
     cfg.root_kind = SessionRootKind::container;
