@@ -86,7 +86,7 @@ std::vector<std::string> session_args(const Options& o) {
 }  // namespace
 
 int serve_attached(const Options& o) {
-    cntr::Fd root = open_root(o.root);
+    cntr::Fd root = open_root_in_namespaces(o.root, o.setns_fds);
     cntr::Fd sock = adopt_socket(*o.socket_fd);
     try {
         cntr::Message msg = cntr::recv_message(sock.get());

@@ -3,17 +3,21 @@
 // The server runs as root, but a file created through the mount must belong to the
 // process that created it. Operations that create inodes (mknod, mkdir, symlink, create)
 // switch the calling worker thread's fsuid/fsgid to the request's uid/gid for the one
-// syscall that creates the file, then switch back. Linux keeps fsuid/fsgid per thread
-// and the raw SYS_setfsuid/SYS_setfsgid syscalls touch only the calling thread, so the
-// other workers keep serving as root meanwhile. (glibc's setuid family would change every
-// thread of the process.)
+// syscall that creates the file, then switch back. Linux keeps fsuid/fsgid and the
+// supplementary group list per thread, and the raw SYS_setfsuid/SYS_setfsgid/
+// SYS_setgroups syscalls touch only the calling thread, so the other workers keep serving
+// as root meanwhile. (glibc's wrappers would change every thread of the process.)
 //
-// Permission checks were already done by the kernel (the mount uses
-// default_permissions, and FUSE_CAP_POSIX_ACL makes it evaluate ACLs too) with the
-// caller's full credentials, supplementary groups included. The server's fsuid switch
-// only decides ownership, so the server itself keeps CAP_DAC_OVERRIDE-like access
-// (as root with fsuid switched, the backing file system still applies its own checks:
-// see fs_init.cpp for why this never refuses what the kernel allowed).
+// Which ids. By default the caller's (host) fsuid/fsgid, translated by --uid-map/--gid-map
+// (id_map.hpp). With --effective-user UID:GID every file created through the mount is
+// created as that host user instead, whoever the caller is.
+//
+// Permission checks were already done by the kernel (the mount uses default_permissions,
+// and FUSE_CAP_POSIX_ACL makes it evaluate ACLs too) with the caller's full credentials.
+// With fsuid switched, the backing file system checks again, as the caller minus its
+// supplementary groups. Looking the groups up costs a read of /proc/PID/task/TID/status,
+// so it is done only when that second check refuses (EACCES/EPERM): the syscall is then
+// retried with the caller's supplementary groups (add_supplementary_groups()).
 //
 // The umask. With FUSE_CAP_DONT_MASK the kernel sends the mode unmasked plus the
 // caller's umask, so the backing file system can do what a local one does: ignore the
@@ -26,12 +30,17 @@
 #include <fuse_lowlevel.h>
 #include <sys/types.h>
 
+#include <vector>
+
+#include "options.hpp"
+
 namespace cntrfs {
 
 class RequestCredentials {
   public:
-    // Switches to the uid/gid of `req`; error() tells whether that worked.
-    explicit RequestCredentials(fuse_req_t req);
+    // Switches to the ids that files created for `req` must get; error() tells whether
+    // that worked.
+    RequestCredentials(fuse_req_t req, const FsConfig& config);
     ~RequestCredentials();
     RequestCredentials(const RequestCredentials&) = delete;
     RequestCredentials& operator=(const RequestCredentials&) = delete;
@@ -39,18 +48,22 @@ class RequestCredentials {
     // 0, or the errno to reply with when the switch failed (EPERM).
     [[nodiscard]] int error() const { return error_; }
 
+    // Adds the caller's supplementary groups to this thread for a retry; false when
+    // there is nothing to add (no groups, --effective-user, or the lookup failed).
+    bool add_supplementary_groups();
+
   private:
+    fuse_req_t req_;
+    const FsConfig& config_;
     uid_t old_uid_;
     gid_t old_gid_;
     mode_t old_umask_ = 0;
     bool umask_set_ = false;
     bool switched_ = false;
+    bool groups_set_ = false;
+    std::vector<gid_t> old_groups_;
     int error_ = 0;
 };
-
-}  // namespace cntrfs
-
-namespace cntrfs {
 
 // Set-group-id after a write or truncate by `req`'s caller to the file `fd` (any
 // descriptor, O_PATH too). The kernel's FUSE client clears set-user-id itself, and
@@ -59,6 +72,6 @@ namespace cntrfs {
 // in the file's group (setattr_should_drop_sgid). That one case is done here: it costs
 // one fstat per write of a non-root caller, and a group lookup only when the rare mode
 // is present. Root counts as holding CAP_FSETID.
-void drop_sgid_after_write(fuse_req_t req, int fd);
+void drop_sgid_after_write(fuse_req_t req, const FsConfig& config, int fd);
 
 }  // namespace cntrfs

@@ -38,7 +38,7 @@ class FileSystem {
     FileSystem(cntr::Fd root, FsConfig config);
 
     // The operations table for fuse_session_new(); its userdata must be this object.
-    static fuse_lowlevel_ops operations();
+    static fuse_lowlevel_ops operations(const FsConfig& config);
 
     [[nodiscard]] InodeTable& inodes() { return inodes_; }
     [[nodiscard]] const FsConfig& config() const { return config_; }
@@ -103,6 +103,8 @@ class FileSystem {
     // mknod, mkdir and symlink: creates as the caller, then replies with the new entry.
     void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
                    const char* link);
+    // Turns a backing stat of `inode` into what the mount reports (inode number, owner).
+    void present(const Inode& inode, struct stat& st) const;
     // Sets direct_io/keep_cache on a file handle about to be returned by open/create.
     void set_open_flags(const Inode& inode, fuse_file_info* fi) const;
     [[nodiscard]] int copy_flags() const;  // fuse_buf_copy_flags for read/write

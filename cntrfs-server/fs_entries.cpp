@@ -66,7 +66,7 @@ int FileSystem::remember_entry(cntr::Fd fd, fuse_entry_param& e) {
     if (int err = stat_fd(fd.get(), e.attr); err != 0) return err;
 
     Inode& inode = inodes_.remember(std::move(fd), e.attr);
-    inode.report(e.attr);
+    present(inode, e.attr);
     e.ino = inodes_.node_id(inode);
     return 0;
 }
@@ -75,15 +75,22 @@ void FileSystem::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     fuse_entry_param e;
     int err = lookup_at(inodes_.get(parent).fd.get(), name, e);
     if (err == ENOENT) {
-        // A negative entry: the kernel remembers the name is absent for entry_timeout.
+        // A negative entry (node id 0): the kernel remembers the name is absent.
         e = fuse_entry_param{};
-        e.entry_timeout = config_.entry_timeout;
+        e.entry_timeout =
+            config_.negative_timeout >= 0 ? config_.negative_timeout : config_.entry_timeout;
         fuse_reply_entry(req, &e);
     } else if (err != 0) {
         reply_errno(req, err);
     } else {
         fuse_reply_entry(req, &e);
     }
+}
+
+void FileSystem::present(const Inode& inode, struct stat& st) const {
+    inode.report(st);
+    st.st_uid = config_.uid_map.report(st.st_uid);
+    st.st_gid = config_.gid_map.report(st.st_gid);
 }
 
 void FileSystem::forget(fuse_ino_t ino, uint64_t nlookup) { inodes_.forget(ino, nlookup); }
@@ -93,7 +100,7 @@ void FileSystem::getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     struct stat st {};
     int err = stat_fd(fi != nullptr ? static_cast<int>(fi->fh) : inode.fd.get(), st);
     if (err != 0) return reply_errno(req, err);
-    inode.report(st);
+    present(inode, st);
     fuse_reply_attr(req, &st, config_.attr_timeout);
 }
 
@@ -106,8 +113,11 @@ void FileSystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
 
     // Owner first: chown clears set-id bits, so a mode sent along must be applied after.
     if ((valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) != 0) {
-        uid_t uid = (valid & FUSE_SET_ATTR_UID) != 0 ? attr->st_uid : static_cast<uid_t>(-1);
-        gid_t gid = (valid & FUSE_SET_ATTR_GID) != 0 ? attr->st_gid : static_cast<gid_t>(-1);
+        // Ids on the wire are host ids; the backing file gets the container's (id_map.hpp).
+        uid_t uid = (valid & FUSE_SET_ATTR_UID) != 0 ? config_.uid_map.backing(attr->st_uid)
+                                                     : static_cast<uid_t>(-1);
+        gid_t gid = (valid & FUSE_SET_ATTR_GID) != 0 ? config_.gid_map.backing(attr->st_gid)
+                                                     : static_cast<gid_t>(-1);
         if (::fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
             return reply_errno(req, errno);
         }
@@ -121,7 +131,7 @@ void FileSystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
         int res = fh >= 0 ? ::ftruncate(fh, attr->st_size)
                           : ::truncate(ProcFdPath(fd).c_str(), attr->st_size);
         if (res != 0) return reply_errno(req, errno);
-        drop_sgid_after_write(req, fd);
+        drop_sgid_after_write(req, config_, fd);
     }
     constexpr int kTimes = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
                            FUSE_SET_ATTR_MTIME_NOW;
@@ -161,16 +171,17 @@ void FileSystem::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, 
     if (!is_plain_name(name)) return reply_errno(req, EINVAL);
     const int dirfd = inodes_.get(parent).fd.get();
     int err = 0;
+    auto make = [&] {
+        if (S_ISDIR(mode)) return ::mkdirat(dirfd, name, mode);
+        if (S_ISLNK(mode)) return ::symlinkat(link, dirfd, name);
+        return ::mknodat(dirfd, name, mode, rdev);
+    };
     {
-        RequestCredentials creds(req);
+        RequestCredentials creds(req, config_);
         if (creds.error() != 0) return reply_errno(req, creds.error());
-        int res;
-        if (S_ISDIR(mode)) {
-            res = ::mkdirat(dirfd, name, mode);
-        } else if (S_ISLNK(mode)) {
-            res = ::symlinkat(link, dirfd, name);
-        } else {
-            res = ::mknodat(dirfd, name, mode, rdev);
+        int res = make();
+        if (res != 0 && (errno == EACCES || errno == EPERM) && creds.add_supplementary_groups()) {
+            res = make();
         }
         if (res != 0) err = errno;
     }
@@ -208,7 +219,7 @@ void FileSystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, cons
     e.attr_timeout = config_.attr_timeout;
     e.entry_timeout = config_.entry_timeout;
     if (int err = stat_fd(inode.fd.get(), e.attr); err != 0) return reply_errno(req, err);
-    inode.report(e.attr);
+    present(inode, e.attr);
     inodes_.add_ref(inode);
     e.ino = inodes_.node_id(inode);
     fuse_reply_entry(req, &e);

@@ -78,9 +78,12 @@ void FileSystem::create(fuse_req_t req, fuse_ino_t parent, const char* name, mod
     }
     cntr::Fd file;
     {
-        RequestCredentials creds(req);
+        RequestCredentials creds(req, config_);
         if (creds.error() != 0) return reply_errno(req, creds.error());
         file.reset(::openat(dirfd, name, flags, mode));
+        if (!file && (errno == EACCES || errno == EPERM) && creds.add_supplementary_groups()) {
+            file.reset(::openat(dirfd, name, flags, mode));
+        }
         if (!file) return reply_errno(req, errno);
     }
     // The entry is taken from the created file itself, not by looking the name up again.
@@ -108,7 +111,7 @@ void FileSystem::write_buf(fuse_req_t req, fuse_ino_t, fuse_bufvec* in, off_t of
     fuse_bufvec out = fd_bufvec(fh_of(fi), fuse_buf_size(in), off);
     ssize_t n = fuse_buf_copy(&out, in, static_cast<fuse_buf_copy_flags>(copy_flags()));
     if (n < 0) return reply_errno(req, static_cast<int>(-n));
-    drop_sgid_after_write(req, fh_of(fi));
+    drop_sgid_after_write(req, config_, fh_of(fi));
     fuse_reply_write(req, static_cast<size_t>(n));
 }
 

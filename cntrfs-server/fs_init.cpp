@@ -43,8 +43,10 @@ void FileSystem::init(fuse_conn_info* conn) {
     // Node ids are addresses of live Inodes; they cannot be rebuilt from a file handle.
     want(FUSE_CAP_EXPORT_SUPPORT, false);
     // ls -l and shell completion stat every entry: one READDIRPLUS replaces N LOOKUPs.
-    want(FUSE_CAP_READDIRPLUS, true);
-    want(FUSE_CAP_READDIRPLUS_AUTO, true);
+    // _AUTO: the kernel uses it for the first listing of a directory and when
+    // entries are looked up after a listing, plain READDIR otherwise.
+    want(FUSE_CAP_READDIRPLUS, f.readdirplus);
+    want(FUSE_CAP_READDIRPLUS_AUTO, f.readdirplus);
     // Lookups and listings of one directory need no serialization: we work on fds.
     want(FUSE_CAP_PARALLEL_DIROPS, f.parallel_dirops);
     // Read-ahead may overlap with the reads of the caller.
@@ -64,8 +66,10 @@ void FileSystem::init(fuse_conn_info* conn) {
     // passing them through would lose the owner. The kernel's local locking is right for
     // every process using the mount.
     want(FUSE_CAP_POSIX_LOCKS, false);
-    // /proc/self must answer differently per caller (proc_self.hpp).
-    want(FUSE_CAP_CACHE_SYMLINKS, false);
+    // Symlink targets in the page cache: no READLINK per path walk through a link. Off
+    // by default because /proc/self must answer differently per caller (proc_self.hpp);
+    // on for roots without a /proc (images, benchmarks).
+    want(FUSE_CAP_CACHE_SYMLINKS, f.cache_symlinks);
     // Files changed behind the mount drop their cached pages when their mtime changes.
     want(FUSE_CAP_AUTO_INVAL_DATA, true);
     // Off (libfuse turns it on): our writes run as root, which keeps set-id bits, so
@@ -77,8 +81,14 @@ void FileSystem::init(fuse_conn_info* conn) {
     // umask and the unmasked mode (credentials.hpp).
     want(FUSE_CAP_POSIX_ACL, true);
     want(FUSE_CAP_DONT_MASK, true);
-    // conn->max_write stays at libfuse's value, the most its receive buffer holds
-    // (1 MiB): the kernel refuses reads of /dev/fuse into buffers smaller than that.
+    // Request size: conn->max_write defaults to libfuse's most, what its receive buffer
+    // holds (1 MiB = 256 pages, sent to the kernel as max_pages, which also caps reads);
+    // --max-write lowers it for measurement. Read-ahead: the kernel's default unless
+    // --max-readahead is given.
+    if (config_.max_write != 0 && config_.max_write < conn->max_write) {
+        conn->max_write = config_.max_write;
+    }
+    if (config_.max_readahead != 0) conn->max_readahead = config_.max_readahead;
     cntr::log::debug("init: kernel protocol {}.{}, want 0x{:x}, max_write {}", conn->proto_major,
                      conn->proto_minor, conn->want, conn->max_write);
 }

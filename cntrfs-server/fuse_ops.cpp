@@ -47,7 +47,7 @@ void readdir_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_f
 
 }  // namespace
 
-fuse_lowlevel_ops FileSystem::operations() {
+fuse_lowlevel_ops FileSystem::operations(const FsConfig& config) {
     fuse_lowlevel_ops ops{};
     // init and forget have no error reply; an exception must still not unwind into C.
     ops.init = [](void* userdata, fuse_conn_info* conn) {
@@ -64,6 +64,9 @@ fuse_lowlevel_ops FileSystem::operations() {
         }
         fuse_reply_none(req);
     };
+    // Without forget_multi libfuse answers FUSE_BATCH_FORGET itself by calling forget
+    // once per entry; clearing it measures what batching saves.
+    if (!config.features.batch_forget) ops.forget_multi = nullptr;
     ops.lookup = [](fuse_req_t req, fuse_ino_t parent, const char* name) {
         call<&FileSystem::lookup>(req, parent, name);
     };

@@ -35,7 +35,7 @@ struct LoopConfigDeleter {
 
 FuseSession::FuseSession(FileSystem& fs, const std::vector<std::string>& args) {
     FuseArgs fargs(args);
-    fuse_lowlevel_ops ops = FileSystem::operations();
+    fuse_lowlevel_ops ops = FileSystem::operations(fs.config());
     se_ = fuse_session_new(fargs.get(), &ops, sizeof(ops), &fs);
     if (se_ == nullptr) {
         // libfuse printed the reason ("fuse: unknown option(s): ...") just above.

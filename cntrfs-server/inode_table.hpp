@@ -51,6 +51,9 @@ struct Inode {
     uint64_t ino_tag = 0;    // xor-ed into st_ino when reported, see above
     bool pseudo_fs = false;  // procfs, sysfs, ...: st_size lies, read with direct_io
     uint64_t nlookup = 0;    // guarded by InodeTable::mutex_
+    // ctime (ns) at which the file was seen without security.capability; -1: unknown
+    // (fs_xattr.cpp).
+    std::atomic<int64_t> no_capability_ctime{-1};
 
     // Rewrites st_ino of a stat of this file (or of an entry of this directory that lives
     // on the same device) into the number the mount reports.

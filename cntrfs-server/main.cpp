@@ -1,6 +1,7 @@
 // cntrfs-server: the command line. Everything else lives in the cntrfs library.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <exception>
 
 #include "cntr_version.hpp"
@@ -26,9 +27,23 @@ Modes (exactly one):
                        "error: ..." and exits 1), and serves until the last mount of
                        that connection is gone; then exits 0. SIGINT/SIGHUP are ignored.
 
-Files created through the mount belong to the creating process's uid/gid. The kernel
-checks permissions (default_permissions). For an image root that never changes, use
---read-only --keep-cache and long timeouts, e.g. --entry-timeout 3600 --attr-timeout 3600.
+Files created through the mount belong to the creating process's uid/gid (or to
+--effective-user). The kernel checks permissions (default_permissions, POSIX ACLs).
+
+Ids (--uid-map/--gid-map, the container's /proc/PID/uid_map lines joined by commas):
+every id on the wire is a host id. Owners on disk are treated as container ids, so
+a file owned by host root is reported as owned by the host id the container's root
+maps to (shown as root inside the container); ids the map does not cover are reported
+as 65534. The creator's id, chown targets and ids inside POSIX ACLs are translated
+back (host -> container id) before they reach the disk.
+
+--setns-fd N (repeatable; e.g. inherited /proc/PID/ns/user, then /proc/PID/ns/mnt of
+a container): before anything else a child process joins these namespaces in the
+order given and opens --root there (--root / is that namespace's root); the server
+itself stays in its own namespaces and serves the tree through that descriptor.
+
+--read-only implies --entry-timeout 3600 --attr-timeout 3600 unless they are given:
+an image root never changes behind the mount. Add --keep-cache --cache-symlinks.
 
 Examples:
   cntrfs-server --root / --mount /tmp/host
@@ -54,6 +69,12 @@ int main(int argc, char** argv) {
     bool no_parallel_dirops = false;
     bool no_async_read = false;
     bool no_splice = false;
+    bool no_readdirplus = false;
+    bool no_batch_forget = false;
+    bool no_xattr_shortcut = false;
+    std::string uid_map;
+    std::string gid_map;
+    std::string effective_user;
 
     CLI::App app{kDescription, "cntrfs-server"};
     app.footer(kFooter);
@@ -76,20 +97,39 @@ int main(int argc, char** argv) {
                    "default: libfuse's, 10)")
         ->type_name("N")
         ->check(quiet(CLI::Range(1U, 1024U)));
-    app.add_option("--entry-timeout", o.fs.entry_timeout,
-                   "Seconds the kernel caches names, also absent ones")
-        ->type_name("S")
-        ->default_str("1.0")
-        ->check(quiet(CLI::NonNegativeNumber));
-    app.add_option("--attr-timeout", o.fs.attr_timeout, "Seconds the kernel caches attributes")
-        ->type_name("S")
-        ->default_str("1.0")
-        ->check(quiet(CLI::NonNegativeNumber));
+    auto* entry_timeout = app.add_option("--entry-timeout", o.fs.entry_timeout,
+                                         "Seconds the kernel caches names, also absent ones")
+                              ->type_name("S")
+                              ->default_str("1.0")
+                              ->check(quiet(CLI::NonNegativeNumber));
+    auto* attr_timeout =
+        app.add_option("--attr-timeout", o.fs.attr_timeout, "Seconds the kernel caches attributes")
+            ->type_name("S")
+            ->default_str("1.0")
+            ->check(quiet(CLI::NonNegativeNumber));
     app.add_option("-o", o.fuse_options,
                    "Options for libfuse, repeatable (e.g. -o max_read=131072)")
         ->type_name("OPT[,OPT...]")
         ->allow_extra_args(false);
+    app.add_option("--negative-timeout", o.fs.negative_timeout,
+                   "Seconds the kernel caches absent names\n(default: --entry-timeout; 0: off)")
+        ->type_name("S")
+        ->check(quiet(CLI::NonNegativeNumber));
     app.add_flag("--debug", o.debug, "Log every FUSE request and the server's decisions");
+    app.add_option("--uid-map", uid_map,
+                   "Container uid map (\"INSIDE OUTSIDE COUNT[,...]\"): shift\n"
+                   "owners between the container's and the host's view")
+        ->type_name("MAP");
+    app.add_option("--gid-map", gid_map, "Container gid map, as --uid-map")->type_name("MAP");
+    app.add_option("--effective-user", effective_user,
+                   "Host UID:GID that owns every file created\nthrough the mount")
+        ->type_name("UID:GID");
+    app.add_option("--setns-fd", o.setns_fds,
+                   "Open --root in the namespace of inherited\ndescriptor N (repeatable, "
+                   "in order)")
+        ->type_name("N")
+        ->check(quiet(CLI::NonNegativeNumber))
+        ->allow_extra_args(false);
 
     auto* perf = app.add_option_group("Performance switches (each measurable on its own)");
     perf->add_flag("--keep-cache", o.fs.features.keep_cache,
@@ -103,6 +143,24 @@ int main(int argc, char** argv) {
                    "Serialize lookups and listings per directory");
     perf->add_flag("--no-async-read", no_async_read, "Turn off asynchronous read-ahead");
     perf->add_flag("--no-splice", no_splice, "Copy data through memory instead of splice(2)");
+    perf->add_flag("--no-readdirplus", no_readdirplus,
+                   "List directories without attributes (then one\nLOOKUP per entry)");
+    perf->add_flag("--no-batch-forget", no_batch_forget,
+                   "Handle FUSE_BATCH_FORGET one entry at a time");
+    perf->add_flag("--cache-symlinks", o.fs.features.cache_symlinks,
+                   "Let the kernel cache symlink targets (wrong for\n/proc/self: roots "
+                   "without /proc only)");
+    perf->add_flag("--no-xattr-shortcut", no_xattr_shortcut,
+                   "Always ask the disk for security.capability\n(the kernel asks before "
+                   "every write)");
+    perf->add_option("--max-write", o.fs.max_write,
+                     "Bytes per write request (4096..1048576;\ndefault: 1048576)")
+        ->type_name("BYTES")
+        ->check(quiet(CLI::Range(4096U, 1048576U)));
+    perf->add_option("--max-readahead", o.fs.max_readahead,
+                     "Bytes of kernel read-ahead (default: the\nkernel's)")
+        ->type_name("BYTES")
+        ->check(quiet(CLI::Range(4096U, 16U << 20)));
 
     CLI11_PARSE(app, argc, argv);
     if (!o.mountpoint && !o.socket_fd) {
@@ -112,8 +170,32 @@ int main(int argc, char** argv) {
     o.fs.features.parallel_dirops = !no_parallel_dirops;
     o.fs.features.async_read = !no_async_read;
     o.fs.features.splice = !no_splice;
+    o.fs.features.readdirplus = !no_readdirplus;
+    o.fs.features.batch_forget = !no_batch_forget;
+    o.fs.features.xattr_shortcut = !no_xattr_shortcut;
+    if (o.fs.read_only) {
+        if (entry_timeout->count() == 0) o.fs.entry_timeout = 3600;
+        if (attr_timeout->count() == 0) o.fs.attr_timeout = 3600;
+    }
     cntr::log::set_verbose(o.debug || cntr::log::verbose());
 
+    try {
+        if (!uid_map.empty()) o.fs.uid_map = cntrfs::IdMap::parse(uid_map, "--uid-map");
+        if (!gid_map.empty()) o.fs.gid_map = cntrfs::IdMap::parse(gid_map, "--gid-map");
+        if (!effective_user.empty()) {
+            unsigned uid = 0, gid = 0;
+            char end = 0;
+            if (std::sscanf(effective_user.c_str(), "%u:%u%c", &uid, &gid, &end) != 2) {
+                cntr::log::error("--effective-user {}: expected host ids UID:GID, e.g. 1000:1000",
+                                 effective_user);
+                return 2;
+            }
+            o.fs.effective_user = std::make_pair(uid, gid);
+        }
+    } catch (const std::exception& e) {
+        cntr::log::error("{}", e.what());
+        return 2;
+    }
     try {
         return o.socket_fd ? cntrfs::serve_attached(o) : cntrfs::serve_standalone(o);
     } catch (const std::exception& e) {

@@ -4,9 +4,14 @@
 // that benchmarks can measure each one on its own.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "id_map.hpp"
 
 namespace cntrfs {
 
@@ -17,13 +22,24 @@ struct Features {
     bool parallel_dirops = true;   // FUSE_CAP_PARALLEL_DIROPS
     bool async_read = true;        // FUSE_CAP_ASYNC_READ
     bool splice = true;            // FUSE_CAP_SPLICE_{READ,WRITE,MOVE}
+    bool readdirplus = true;       // FUSE_CAP_READDIRPLUS(_AUTO): names with attributes
+    bool batch_forget = true;      // FUSE_BATCH_FORGET (forget_multi)
+    bool cache_symlinks = false;   // FUSE_CAP_CACHE_SYMLINKS; off: /proc/self differs per caller
+    bool xattr_shortcut = true;    // answer "no security.capability" from memory (fs_xattr.cpp)
 };
 
 struct FsConfig {
-    double entry_timeout = 1.0;  // seconds the kernel may cache names (also negative ones)
-    double attr_timeout = 1.0;   // seconds the kernel may cache attributes
-    bool read_only = false;      // refuse every change with EROFS
+    double entry_timeout = 1.0;    // seconds the kernel may cache names (also negative ones)
+    double attr_timeout = 1.0;     // seconds the kernel may cache attributes
+    double negative_timeout = -1;  // seconds for absent names; < 0: entry_timeout
+    unsigned max_write = 0;        // bytes per WRITE request; 0: libfuse's most (1 MiB)
+    unsigned max_readahead = 0;    // bytes of kernel read-ahead; 0: the kernel's default
+    bool read_only = false;        // refuse every change with EROFS
     Features features;
+    IdMap uid_map;  // --uid-map: container ids <-> host ids (id_map.hpp)
+    IdMap gid_map;  // --gid-map
+    // --effective-user: host uid/gid that owns every file created through the mount.
+    std::optional<std::pair<uid_t, gid_t>> effective_user;
 };
 
 struct Options {
@@ -33,6 +49,7 @@ struct Options {
     unsigned threads = 0;                   // --threads; 0: libfuse's default, 1: single-threaded
     std::vector<std::string> fuse_options;  // -o, passed to libfuse unchanged
     bool debug = false;                     // --debug: our debug log and libfuse's
+    std::vector<int> setns_fds;             // --setns-fd: namespaces to open --root in
     FsConfig fs;
 };
 

@@ -1,17 +1,22 @@
 #include "server_process.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <sstream>
 #include <vector>
 
 #include "error.hpp"
+#include "fd_passing.hpp"
 #include "file_io.hpp"
 #include "log.hpp"
 
@@ -53,6 +58,64 @@ cntr::Fd open_root(const std::string& path) {
         throw cntr::UserError("--root " + path + ": " + std::strerror(err) + hint);
     }
     return cntr::Fd(fd);
+}
+
+cntr::Fd open_root_in_namespaces(const std::string& path, const std::vector<int>& setns_fds) {
+    if (setns_fds.empty()) return open_root(path);
+    auto [parent_sock, child_sock] = cntr::seqpacket_pair();
+    pid_t pid = ::fork();
+    if (pid < 0) throw cntr::SysError("fork for --setns-fd", errno);
+    if (pid == 0) {
+        parent_sock.reset();
+        std::string error;
+        try {
+            for (int fd : setns_fds) {
+                struct stat target {};
+                if (::fstat(fd, &target) != 0) {
+                    throw cntr::UserError(
+                        fmt::format("--setns-fd {}: {}", fd, std::strerror(errno)));
+                }
+                // Which namespace type: readlink gives "user:[4026531837]".
+                std::array<char, 64> link{};
+                std::string proc = fmt::format("/proc/self/fd/{}", fd);
+                ssize_t n = ::readlink(proc.c_str(), link.data(), link.size() - 1);
+                std::string kind(link.data(), n > 0 ? static_cast<size_t>(n) : 0);
+                kind = kind.substr(0, kind.find(':'));
+                struct stat current {};
+                std::string own = "/proc/self/ns/" + kind;
+                if (!kind.empty() && ::stat(own.c_str(), &current) == 0 &&
+                    current.st_ino == target.st_ino && current.st_dev == target.st_dev) {
+                    continue;  // already there
+                }
+                if (::setns(fd, 0) != 0) {
+                    throw cntr::UserError(fmt::format(
+                        "--setns-fd {} ({}): setns failed: {}; pass descriptors of "
+                        "/proc/PID/ns/user then /proc/PID/ns/mnt, and run as root",
+                        fd, kind.empty() ? "not a namespace" : kind, std::strerror(errno)));
+                }
+            }
+            cntr::Fd root = open_root(path);
+            int fds[] = {root.get()};
+            cntr::send_message(child_sock.get(), "root", fds);
+            ::_exit(0);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        try {
+            cntr::send_message(child_sock.get(), "error: " + error);
+        } catch (const std::exception&) {
+        }
+        ::_exit(1);
+    }
+    child_sock.reset();
+    cntr::Message msg = cntr::recv_message(parent_sock.get());
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    for (int fd : setns_fds) ::close(fd);
+    if (msg.data == "root" && msg.fds.size() == 1) return std::move(msg.fds[0]);
+    if (msg.data.starts_with("error: ")) throw cntr::UserError(msg.data.substr(7));
+    throw cntr::UserError("--setns-fd: the process opening --root in the namespaces died");
 }
 
 void prepare_process() {

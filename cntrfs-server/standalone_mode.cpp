@@ -68,7 +68,7 @@ std::vector<std::string> mount_args(const Options& o) {
 }  // namespace
 
 int serve_standalone(const Options& o) {
-    cntr::Fd root = open_root(o.root);
+    cntr::Fd root = open_root_in_namespaces(o.root, o.setns_fds);
     const std::string mountpoint = canonical_mountpoint(*o.mountpoint);
     prepare_process();
 

@@ -685,6 +685,7 @@ void permissions(Transcript& t) {
     t.note(write_file(t, "sticky/roots", "r"));
     t.call("mkdir grp", ::mkdir(t.path("grp").c_str(), 0770));
     t.call("chown grp", ::chown(t.path("grp").c_str(), 0, 4321));
+    t.call("chmod grp 0770", ::chmod(t.path("grp").c_str(), 0770));
     as_user(t, 65534, 65534, [](Transcript& u) {
         u.call("enter priv", ::open(u.path("priv/secret").c_str(), O_RDONLY));
         u.call("list priv", ::open(u.path("priv").c_str(), O_RDONLY | O_DIRECTORY));
@@ -707,12 +708,15 @@ void permissions(Transcript& t) {
             ::_exit(3);
         }
         int fd = ::open(t.path("grp/f").c_str(), O_CREAT | O_WRONLY, 0644);
-        ::_exit(fd >= 0 ? 0 : 10 + errno % 100);
+        if (fd < 0) ::_exit(10 + errno % 100);
+        if (::mkdir(t.path("grp/d").c_str(), 0755) != 0) ::_exit(110 + errno % 100);
+        ::_exit(0);
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
     t.note("create via supplementary group: exit " + std::to_string(WEXITSTATUS(status)));
     t.stat("grp/f");
+    t.stat("grp/d");
 }
 
 void readdir_offsets(Transcript& t) {
