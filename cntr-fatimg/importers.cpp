@@ -294,7 +294,9 @@ std::string stage_docker_daemon(const Reference& ref, Staging& staging) {
                 msg = json::parse(resp.body).value("message", resp.body);
             } catch (...) {
             }
-            throw UserError(fmt::format("{}: dockerd answered {}: {}", what, resp.status, msg));
+            throw UserError(fmt::format(
+                "{}: dockerd answered {}: {}{}", what, resp.status, msg,
+                resp.status == 404 ? " (see `docker images` for the names dockerd knows)" : ""));
         }
     }
     return stage_docker_archive(tar, what, staging);

@@ -26,6 +26,8 @@ PACKAGES=(
     util-linux procps iproute2 iptables hyperfine
     # CNTRFS conformance, real-programs tests and bench/cntrfs-bench.sh (issue 4)
     sqlite3 git make acl attr fio dbench postmark
+    # tool-image store (cntr-fatimg, issue 3): zstd layers; registry fixture, tests, benchmark
+    libzstd-dev docker-registry skopeo umoci apache2-utils openssl curl libcap2-bin
     # developer tools (style checks; "fat" host tools shown inside the slim container)
     clang-format clang-tidy python3 vim strace gdb tmux sudo
     # other container engines (issue 5): podman rootful/rootless, LXC, LXD, containerd's ctr,
