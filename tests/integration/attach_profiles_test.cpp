@@ -111,13 +111,13 @@ TEST(Profiles, PathPolicies) {
   - {name: to, path: tools-only}
 )");
     const char* host_path = std::getenv("PATH");
-    const std::string show = "echo $PATH; command -v wget";
+    const std::string show = "echo $PATH; which ls";
     auto tf = attach_with({"--profiles", f, "--profile", "tf"}, c.name(), show);
     EXPECT_EQ(tf.out.substr(0, tf.out.find('\n')),
               std::string(host_path) + ":/var/lib/cntr/bin:/var/lib/cntr/sbin");
     auto cf = attach_with({"--profiles", f, "--profile", "cf"}, c.name(), show);
     EXPECT_EQ(cf.out, "/var/lib/cntr/bin:/var/lib/cntr/sbin:" + std::string(host_path) +
-                          "\n/var/lib/cntr/bin/wget\n");
+                          "\n/var/lib/cntr/bin/ls\n");
     auto to = attach_with({"--profiles", f, "--profile", "to"}, c.name(), "echo $PATH");
     EXPECT_EQ(trim(to.out), host_path);
     // The flag overrides the profile.
