@@ -1,5 +1,6 @@
 #include "credentials.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -55,12 +56,11 @@ RequestCredentials::RequestCredentials(fuse_req_t req, const FsConfig& config)
         old_umask_ = ::umask(ctx->umask);
         umask_set_ = true;
     }
+    // --effective-user: created as the server (the kernel already checked the caller's
+    // permission; the effective user may have none there), then given away by chown_new.
+    if (config.effective_user) return;
     uid_t uid = config.uid_map.backing(ctx->uid);
     gid_t gid = config.gid_map.backing(ctx->gid);
-    if (config.effective_user) {
-        uid = config.effective_user->first;
-        gid = config.effective_user->second;
-    }
     if (uid == old_uid_ && gid == old_gid_) return;
     switched_ = true;
     // gid first: dropping fsuid 0 also drops the file-system capabilities.
@@ -90,6 +90,14 @@ RequestCredentials::~RequestCredentials() {
     if (!switched_) return;
     set_fsuid(old_uid_);  // uid first: restores the capabilities fsuid 0 carries
     set_fsgid(old_gid_);
+}
+
+int RequestCredentials::chown_new(int dirfd, const char* name) const {
+    if (!config_.effective_user) return 0;
+    const auto [uid, gid] = *config_.effective_user;
+    int res = name == nullptr ? ::fchown(dirfd, uid, gid)
+                              : ::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+    return res == 0 ? 0 : errno;
 }
 
 void drop_sgid_after_write(fuse_req_t req, const FsConfig& config, int fd) {

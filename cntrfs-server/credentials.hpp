@@ -9,8 +9,10 @@
 // as root meanwhile. (glibc's wrappers would change every thread of the process.)
 //
 // Which ids. By default the caller's (host) fsuid/fsgid, translated by --uid-map/--gid-map
-// (id_map.hpp). With --effective-user UID:GID every file created through the mount is
-// created as that host user instead, whoever the caller is.
+// (id_map.hpp). With --effective-user UID:GID every file created through the mount
+// belongs to that host user, whoever the caller is: it is created by the server itself
+// (the kernel checked the caller's permission; the effective user may have none in that
+// directory) and chown_new() gives it away right after.
 //
 // Permission checks were already done by the kernel (the mount uses default_permissions,
 // and FUSE_CAP_POSIX_ACL makes it evaluate ACLs too) with the caller's full credentials.
@@ -51,6 +53,10 @@ class RequestCredentials {
     // Adds the caller's supplementary groups to this thread for a retry; false when
     // there is nothing to add (no groups, --effective-user, or the lookup failed).
     bool add_supplementary_groups();
+
+    // With --effective-user: chowns the new file `name` in `dirfd` (or the open file
+    // `dirfd` when `name` is null) to that user; 0 or an errno value.
+    [[nodiscard]] int chown_new(int dirfd, const char* name) const;
 
   private:
     fuse_req_t req_;

@@ -183,7 +183,7 @@ void FileSystem::make_node(fuse_req_t req, fuse_ino_t parent, const char* name, 
         if (res != 0 && (errno == EACCES || errno == EPERM) && creds.add_supplementary_groups()) {
             res = make();
         }
-        if (res != 0) err = errno;
+        err = res != 0 ? errno : creds.chown_new(dirfd, name);
     }
     if (err != 0) return reply_errno(req, err);
 

@@ -85,6 +85,7 @@ void FileSystem::create(fuse_req_t req, fuse_ino_t parent, const char* name, mod
             file.reset(::openat(dirfd, name, flags, mode));
         }
         if (!file) return reply_errno(req, errno);
+        if (int err = creds.chown_new(file.get(), nullptr); err != 0) return reply_errno(req, err);
     }
     // The entry is taken from the created file itself, not by looking the name up again.
     cntr::Fd path_fd(::open(ProcFdPath(file.get()).c_str(), O_PATH | O_CLOEXEC));

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include "cntr_version.hpp"
 #include "log.hpp"
@@ -72,8 +73,8 @@ int main(int argc, char** argv) {
     bool no_readdirplus = false;
     bool no_batch_forget = false;
     bool no_xattr_shortcut = false;
-    std::string uid_map;
-    std::string gid_map;
+    std::optional<std::string> uid_map;
+    std::optional<std::string> gid_map;
     std::string effective_user;
 
     CLI::App app{kDescription, "cntrfs-server"};
@@ -180,8 +181,8 @@ int main(int argc, char** argv) {
     cntr::log::set_verbose(o.debug || cntr::log::verbose());
 
     try {
-        if (!uid_map.empty()) o.fs.uid_map = cntrfs::IdMap::parse(uid_map, "--uid-map");
-        if (!gid_map.empty()) o.fs.gid_map = cntrfs::IdMap::parse(gid_map, "--gid-map");
+        if (uid_map) o.fs.uid_map = cntrfs::IdMap::parse(*uid_map, "--uid-map");
+        if (gid_map) o.fs.gid_map = cntrfs::IdMap::parse(*gid_map, "--gid-map");
         if (!effective_user.empty()) {
             unsigned uid = 0, gid = 0;
             char end = 0;

@@ -1,0 +1,208 @@
+// The server options cntr attach relies on, through real mounts and real namespaces:
+// --uid-map/--gid-map seen from a process in a user namespace, --effective-user, and
+// --setns-fd serving a tree that exists only in another mount namespace.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+
+#include "cntrfs_fixture.hpp"
+#include "fd.hpp"
+
+namespace {
+
+using cntrfs_test::CntrfsFixture;
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Runs `fn` in a child that is root of a new user namespace mapped "0 100000 65536"
+// (like a user-namespaced container); returns fn's exit code.
+int in_user_namespace(const std::function<int()>& fn) {
+    int ready[2], go[2];
+    if (::pipe(ready) != 0 || ::pipe(go) != 0) return -1;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(ready[0]);
+        ::close(go[1]);
+        if (::unshare(CLONE_NEWUSER) != 0) ::_exit(90);
+        (void)!::write(ready[1], "r", 1);
+        char c;
+        if (::read(go[0], &c, 1) != 1) ::_exit(91);
+        if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) ::_exit(92);
+        ::umask(022);
+        ::_exit(fn());
+    }
+    ::close(ready[1]);
+    ::close(go[0]);
+    char c;
+    bool ok = ::read(ready[0], &c, 1) == 1;
+    if (ok) {
+        std::string proc = "/proc/" + std::to_string(pid);
+        write_text(proc + "/uid_map", "0 100000 65536\n");
+        write_text(proc + "/gid_map", "0 100000 65536\n");
+        (void)!::write(go[1], "g", 1);
+    }
+    ::close(ready[0]);
+    ::close(go[1]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct stat stat_of(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path << ": " << std::strerror(errno);
+    return st;
+}
+
+class IdMapOptions : public CntrfsFixture {
+  protected:
+    std::vector<std::string> server_args() override {
+        return {"--uid-map", "0 100000 65536", "--gid-map", "0 100000 1000,1000 101000 64536"};
+    }
+};
+
+TEST_F(IdMapOptions, OwnersAreShiftedBetweenTheContainerAndTheHost) {
+    write_text(in_src("root-file"), "r");
+    write_text(in_src("user-file"), "u");
+    write_text(in_src("far-file"), "f");
+    ASSERT_EQ(::chown(in_src("user-file").c_str(), 1000, 1000), 0);
+    ASSERT_EQ(::chown(in_src("far-file").c_str(), 200000, 200000), 0);
+    ::chmod(in_src("root-file").c_str(), 0644);
+
+    // The host sees backing ids as container ids mapped out.
+    EXPECT_EQ(stat_of(in_mnt("root-file")).st_uid, 100000U);
+    EXPECT_EQ(stat_of(in_mnt("root-file")).st_gid, 100000U);
+    EXPECT_EQ(stat_of(in_mnt("user-file")).st_uid, 101000U);
+    EXPECT_EQ(stat_of(in_mnt("far-file")).st_uid, 65534U);
+
+    // The container's root sees host root's files as its own and may change them.
+    const std::string mnt = mnt_;
+    int rc = in_user_namespace([&] {
+        struct stat st {};
+        if (::lstat((mnt + "/root-file").c_str(), &st) != 0 || st.st_uid != 0 || st.st_gid != 0) {
+            return 10;
+        }
+        if (::lstat((mnt + "/user-file").c_str(), &st) != 0 || st.st_uid != 1000) return 11;
+        if (::lstat((mnt + "/far-file").c_str(), &st) != 0 || st.st_uid != 65534) return 12;
+        int fd = ::open((mnt + "/root-file").c_str(), O_WRONLY | O_APPEND);
+        if (fd < 0 || ::write(fd, "w", 1) != 1) return 13;
+        ::close(fd);
+        fd = ::open((mnt + "/created").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) return 14;
+        ::close(fd);
+        if (::mkdir((mnt + "/dir").c_str(), 0755) != 0) return 15;
+        if (::chown((mnt + "/dir").c_str(), 1000, 1000) != 0) return 16;
+        if (::lstat((mnt + "/dir").c_str(), &st) != 0 || st.st_uid != 1000) return 17;
+        // Ids the namespace does not map cannot be given (EINVAL from the kernel).
+        if (::chown((mnt + "/created").c_str(), 70000, -1) == 0) return 18;
+        return 0;
+    });
+    EXPECT_EQ(rc, 0) << "step that failed inside the user namespace: " << rc;
+    // On disk the container's ids: its root created files as 0, its chown gave 1000.
+    EXPECT_EQ(stat_of(in_src("created")).st_uid, 0U);
+    EXPECT_EQ(stat_of(in_src("created")).st_gid, 0U);
+    EXPECT_EQ(stat_of(in_src("dir")).st_uid, 1000U);
+    EXPECT_EQ(stat_of(in_src("dir")).st_gid, 1000U);
+    EXPECT_EQ(cntrfs_test::read_all(in_src("root-file")), "rw");
+}
+
+class EffectiveUser : public CntrfsFixture {
+  protected:
+    std::vector<std::string> server_args() override { return {"--effective-user", "1234:4321"}; }
+};
+
+TEST_F(EffectiveUser, EverythingCreatedBelongsToThatHostUser) {
+    write_text(in_mnt("file"), "x");
+    ASSERT_EQ(::mkdir(in_mnt("dir").c_str(), 0755), 0);
+    ASSERT_EQ(::symlink("file", in_mnt("link").c_str()), 0);
+    ASSERT_EQ(::mkfifo(in_mnt("fifo").c_str(), 0644), 0);
+    for (const char* name : {"file", "dir", "link", "fifo"}) {
+        struct stat st = stat_of(in_src(name));
+        EXPECT_EQ(st.st_uid, 1234U) << name;
+        EXPECT_EQ(st.st_gid, 4321U) << name;
+    }
+}
+
+TEST(CntrfsOptions, BadMapsAndUsersAreUsageErrors) {
+    for (const char* args : {"--uid-map '0 1'", "--gid-map '0 100 10,5 200 10'",
+                             "--effective-user root", "--uid-map ''"}) {
+        std::string cmd = std::string(CNTRFS_SERVER_PATH) + " --root / --mount /nonexistent " +
+                          args + " 2>/dev/null";
+        int st = std::system(cmd.c_str());
+        EXPECT_EQ(WEXITSTATUS(st), 2) << args;
+    }
+}
+
+// --setns-fd: the served tree exists only in another mount namespace (a tmpfs mounted
+// over src by a process that unshared its mount namespace).
+class SetnsFd : public CntrfsFixture {
+  protected:
+    void SetUp() override {
+        if (!cntrfs_test::can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
+        ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
+        ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
+        int ready[2];
+        ASSERT_EQ(::pipe(ready), 0);
+        holder_ = ::fork();
+        if (holder_ == 0) {
+            ::close(ready[0]);
+            if (::unshare(CLONE_NEWNS) != 0 ||
+                ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+                ::mount("tmpfs", src_.c_str(), "tmpfs", 0, "mode=0755") != 0) {
+                ::_exit(1);
+            }
+            write_text(src_ + "/only-in-the-namespace", "hello");
+            (void)!::write(ready[1], "r", 1);
+            ::pause();
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        char c;
+        ASSERT_EQ(::read(ready[0], &c, 1), 1) << "the namespace holder failed";
+        ::close(ready[0]);
+        std::string ns = "/proc/" + std::to_string(holder_) + "/ns/";
+        // Inherited by the server (no O_CLOEXEC). Our own user namespace comes first: the
+        // server must skip it.
+        user_fd_.reset(::open((ns + "user").c_str(), O_RDONLY));
+        mnt_fd_.reset(::open((ns + "mnt").c_str(), O_RDONLY));
+        ASSERT_TRUE(user_fd_ && mnt_fd_);
+        start_server({"--setns-fd", std::to_string(user_fd_.get()), "--setns-fd",
+                      std::to_string(mnt_fd_.get())});
+    }
+    void TearDown() override {
+        CntrfsFixture::TearDown();
+        if (holder_ > 0) {
+            ::kill(holder_, SIGKILL);
+            ::waitpid(holder_, nullptr, 0);
+        }
+    }
+    pid_t holder_ = -1;
+    cntr::Fd user_fd_, mnt_fd_;
+};
+
+TEST_F(SetnsFd, ServesTheTreeOfTheOtherMountNamespace) {
+    EXPECT_EQ(cntrfs_test::read_all(in_mnt("only-in-the-namespace")), "hello");
+    EXPECT_NE(::access(in_src("only-in-the-namespace").c_str(), F_OK), 0)
+        << "the host's src must not have the file";
+    write_text(in_mnt("written-from-the-host"), "back");
+    EXPECT_NE(::access(in_src("written-from-the-host").c_str(), F_OK), 0);
+    EXPECT_EQ(cntrfs_test::read_all("/proc/" + std::to_string(holder_) + "/root" + src_ +
+                                    "/written-from-the-host"),
+              "back");
+}
+
+TEST(CntrfsOptions, ABadSetnsFdIsReported) {
+    std::string cmd = std::string(CNTRFS_SERVER_PATH) +
+                      " --root / --mount /tmp --setns-fd 0 </dev/null 2>&1 | grep -q 'setns-fd 0'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+}  // namespace
