@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Pull + unpack throughput: `cntr-fatimg pull` against `skopeo copy` + `umoci unpack`,
+# the same multi-layer image from the same local registry, in the same run.
+#
+# usage: fatimg-pull.sh [--runs N] [--check]
+#   --runs N   measured runs per tool (default 5, after one warm-up run each)
+#   --check    exit 2 if the target "cntr-fatimg <= 1.0 x skopeo+umoci" is not met
+# Environment: CNTR_FATIMG=path to cntr-fatimg (default: build/bin/cntr-fatimg; use a
+#   Release build for numbers), CNTR_BENCH_CACHE=where the built image is cached
+#   (default /var/tmp/cntr-bench-fatimg).
+#
+# The image (built once from local files and cached): layer 1 = /usr/lib/python3.11,
+# layer 2 = /usr/share/doc, layer 3 = /etc/ssl (gzip, GNU tar, numeric owners), an OCI
+# layout pushed with skopeo to the anonymous registry of tests/engines/registry-fixture.sh
+# (started here if it is not running, and then stopped again on exit). Each run
+# starts from an empty store / empty directories; the two tools alternate. Prints
+# the median wall time of each and the ratio. Run as root.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FATIMG=${CNTR_FATIMG:-$ROOT/build/bin/cntr-fatimg}
+CACHE=${CNTR_BENCH_CACHE:-/var/tmp/cntr-bench-fatimg}
+FIXTURE=$ROOT/tests/engines/registry-fixture.sh
+SOURCES=(usr/lib/python3.11 usr/share/doc etc/ssl)
+TARGET=1.0
+
+log() { printf 'fatimg-pull: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+usage() { sed -n 's/^# usage: //p' "$0"; }
+
+runs=5 check=0
+while (($#)); do
+    case $1 in
+    --runs) runs=${2:?--runs needs a number}; shift ;;
+    --runs=*) runs=${1#*=} ;;
+    --check) check=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument $1" ;;
+    esac
+    shift
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
+[[ $(id -u) -eq 0 ]] || die "must run as root (umoci unpack and the store keep owners)"
+[[ -x $FATIMG ]] || die "$FATIMG not found; build it or set CNTR_FATIMG"
+for t in skopeo umoci tar gzip sha256sum; do
+    command -v "$t" >/dev/null || die "$t not found; run scripts/install-deps.sh"
+done
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+build_image() { # -> $CACHE/layout with tag "bench"
+    local layout=$CACHE/layout work=$CACHE/work diff_ids=() layers=() d size i=0
+    [[ -f $layout/index.json ]] && return 0
+    log "building the benchmark image from ${SOURCES[*]} (once; cached in $CACHE)"
+    rm -rf "$layout" "$work"
+    mkdir -p "$layout/blobs/sha256" "$work"
+    for src in "${SOURCES[@]}"; do
+        [[ -e /$src ]] || die "/$src missing on this machine"
+        tar -C / --numeric-owner -cf "$work/layer$i.tar" "$src"
+        diff_ids+=("sha256:$(sha "$work/layer$i.tar")")
+        gzip -n -6 "$work/layer$i.tar"
+        d=$(sha "$work/layer$i.tar.gz")
+        size=$(stat -c %s "$work/layer$i.tar.gz")
+        mv "$work/layer$i.tar.gz" "$layout/blobs/sha256/$d"
+        layers+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$d\",\"size\":$size}")
+        i=$((i + 1))
+    done
+    local ids config manifest
+    ids=$(printf '"%s",' "${diff_ids[@]}")
+    config="{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[${ids%,}]}}"
+    printf '%s' "$config" >"$work/config"
+    d=$(sha "$work/config")
+    mv "$work/config" "$layout/blobs/sha256/$d"
+    local lj
+    lj=$(printf '%s,' "${layers[@]}")
+    manifest="{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:$d\",\"size\":${#config}},\"layers\":[${lj%,}]}"
+    printf '%s' "$manifest" >"$work/manifest"
+    d=$(sha "$work/manifest")
+    size=$(stat -c %s "$work/manifest")
+    mv "$work/manifest" "$layout/blobs/sha256/$d"
+    printf '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"bench"}}]}' \
+        "$d" "$size" >"$layout/index.json"
+    rm -rf "$work"
+}
+
+started_fixture=0
+tmp=$(mktemp -d /tmp/cntr-bench-fatimg.XXXXXX)
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    rm -rf "$tmp"
+    if ((started_fixture)); then "$FIXTURE" cleanup || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+build_image
+if ! "$FIXTURE" status; then
+    "$FIXTURE" setup || die "could not start the local registry"
+    started_fixture=1
+fi
+registry=$(sed -n 's/^ANON=//p' "${CNTR_REGISTRY_FIXTURE_DIR:-/tmp/cntr-registry-fixture}/env")
+ref=$registry/cntr-bench/fatimg:bench
+skopeo copy --quiet --dest-tls-verify=false "oci:$CACHE/layout:bench" "docker://$ref" || die "push to $registry failed"
+
+files=$(tar -tzf "$CACHE/layout/blobs/sha256/$(sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/' "$CACHE/layout/index.json" |
+    xargs -I{} sh -c "grep -o 'sha256:[0-9a-f]*' $CACHE/layout/blobs/sha256/{} | sed -n 2p | cut -d: -f2")" | wc -l)
+bytes=$(du -cb "$CACHE"/layout/blobs/sha256/* | tail -1 | cut -f1)
+log "image $ref: ${#SOURCES[@]} layers, $((bytes / 1000000)) MB compressed, $files entries in layer 1"
+
+now() { date +%s%N; }
+run_fatimg() {
+    rm -rf "$tmp/store"
+    "$FATIMG" --root "$tmp/store" pull -q "$ref" >/dev/null
+}
+run_skopeo_umoci() {
+    rm -rf "$tmp/oci" "$tmp/bundle"
+    skopeo copy --quiet --src-tls-verify=false "docker://$ref" "oci:$tmp/oci:bench" >/dev/null
+    umoci unpack --image "$tmp/oci:bench" "$tmp/bundle" >/dev/null 2>&1
+}
+
+fat=() sk=()
+run_fatimg
+run_skopeo_umoci # warm-up: page cache and registry
+for ((i = 0; i < runs; i++)); do
+    t0=$(now); run_fatimg; t1=$(now)
+    fat+=($(((t1 - t0) / 1000000)))
+    t0=$(now); run_skopeo_umoci; t1=$(now)
+    sk+=($(((t1 - t0) / 1000000)))
+    log "run $((i + 1))/$runs: cntr-fatimg ${fat[-1]} ms, skopeo+umoci ${sk[-1]} ms"
+done
+# Both unpacked the same tree? (sanity: same number of entries)
+n_fat=$(find "$tmp"/store/rootfs/*/ | wc -l)
+n_sk=$(find "$tmp/bundle/rootfs" | wc -l)
+log "entries unpacked: cntr-fatimg $n_fat (incl. var/lib/cntr), umoci $n_sk"
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+mf=$(median "${fat[@]}")
+ms=$(median "${sk[@]}")
+ratio=$(awk -v a="$mf" -v b="$ms" 'BEGIN {printf "%.2f", a / b}')
+printf 'cntr-fatimg pull:          median %s ms (%s runs)\n' "$mf" "$runs"
+printf 'skopeo copy + umoci unpack: median %s ms (%s runs)\n' "$ms" "$runs"
+printf 'ratio cntr-fatimg / skopeo+umoci: %s (target <= %s)\n' "$ratio" "$TARGET"
+if ((check)) && awk -v r="$ratio" -v t="$TARGET" 'BEGIN {exit !(r > t)}'; then
+    log "target missed"
+    exit 2
+fi
