@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# containerd fixture (ctest FIXTURES_SETUP/CLEANUP "containerd"; needs the docker one).
+#
+# usage: containerd-fixture.sh setup|cleanup
+#   setup    start the system containerd (/run/containerd/containerd.sock)
+#            unless one answers, and import the slim test image (a `docker
+#            save`) into the namespaces the tests use: cntr-test and k8s.io.
+#   cleanup  delete the tasks and containers labelled cntr-test=1 in every
+#            namespace, and stop containerd if, and only if, setup started it.
+set -euo pipefail
+FIXTURE=containerd-fixture
+# shellcheck source=engine-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/engine-common.sh"
+NAMESPACES=(cntr-test k8s.io)
+
+setup() {
+    need containerd containerd
+    need ctr containerd
+    start_daemon containerd "ctr version" /var/log/cntr-containerd.log containerd
+    local tar ns
+    tar=$(slim_tar)
+    for ns in "${NAMESPACES[@]}"; do
+        ctr -n "$ns" images ls -q | grep -qx "docker.io/library/$IMAGE" ||
+            ctr -n "$ns" images import "$tar" >/dev/null || die "ctr -n $ns images import failed"
+    done
+    log "setup done: containerd answers; docker.io/library/$IMAGE in ${NAMESPACES[*]}"
+}
+
+cleanup() {
+    local rc=0 ns id
+    if ctr version >/dev/null 2>&1; then
+        for ns in $(ctr namespaces ls -q); do
+            for id in $(ctr -n "$ns" containers ls -q "labels.\"cntr-test\"==1"); do
+                ctr -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+                for _ in $(seq 1 50); do
+                    ctr -n "$ns" tasks delete "$id" >/dev/null 2>&1 && break
+                    ctr -n "$ns" tasks ls -q | grep -qx "$id" || break
+                    sleep 0.1
+                done
+                ctr -n "$ns" containers delete "$id" >/dev/null 2>&1 || { log "cannot delete $ns/$id"; rc=1; }
+            done
+        done
+    fi
+    stop_daemon containerd
+    ((rc == 0)) || die "cleanup failed"
+    log "cleanup done"
+}
+
+case ${1:-} in
+setup) setup ;;
+cleanup) cleanup ;;
+*) die "usage: $0 setup|cleanup" ;;
+esac

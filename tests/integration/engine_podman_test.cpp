@@ -1,0 +1,146 @@
+// podman, rootful and rootless (the test user cntr-rootless of
+// tests/engines/podman-fixture.sh): attach and exec by podman's own name,
+// under sudo (SUDO_UID picks the user's store) and unprivileged through a
+// copy of cntr with cap_sys_admin,cap_sys_chroot=ep file capabilities.
+#include <gtest/gtest.h>
+#include <pwd.h>
+
+#include "engine_support.hpp"
+
+using namespace cntr::test;
+
+namespace {
+
+const std::string kUser = "cntr-rootless";
+// This machine: cgroup v1 hybrid (crun refuses it) and no /dev/net/tun.
+const std::string kRunArgs =
+    "--runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "
+    "--label cntr-test=1";
+
+std::string user_uid() { return std::to_string(::getpwnam(kUser.c_str())->pw_uid); }
+
+std::string as_user(const std::string& cmd) {
+    return "cd / && runuser -u " + kUser + " -- env HOME=/home/" + kUser +
+           " XDG_RUNTIME_DIR=/run/user/" + user_uid() + " " + cmd;
+}
+
+struct PodmanContainer {
+    explicit PodmanContainer(bool rootless)
+        : name(unique_name(rootless ? "podman-rl" : "podman")),
+          prefix(rootless ? as_user("") : ""),
+          guard(prefix + "podman rm -f -t 0 " + name + " >/dev/null 2>&1") {
+        must(prefix + "podman run -d " + kRunArgs + " --name " + name + " --hostname " + name +
+             "-host localhost/cntr-test-slim:latest sleep 1000000");
+    }
+    std::string name;
+    std::string prefix;
+    OnExit guard;
+};
+
+void expect_attach_and_exec(const PodmanContainer& c, const std::vector<std::string>& env,
+                            const std::string& cntr = kCntr) {
+    auto a =
+        run({"env", env.empty() ? "CNTR_T=1" : env[0], cntr, "attach", c.name, "--", "sh", "-c",
+             "hostname; test -L /var/lib/cntr/bin/sh && echo container-at-var-lib-cntr"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_EQ(a.out, c.name + "-host\ncontainer-at-var-lib-cntr\n");
+    auto e = run({"env", env.empty() ? "CNTR_T=1" : env[0], cntr, "exec", c.name, "--", "sh", "-c",
+                  "hostname; basename $(readlink /bin/sh)"});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_EQ(e.out, c.name + "-host\nbusybox\n");
+}
+
+}  // namespace
+
+TEST(EnginePodman, RootfulAttachAndExecByName) {
+    PodmanContainer c(false);
+    expect_attach_and_exec(c, {});
+    auto t = run({kCntr, "attach", "-t", "podman", c.name, "--", "true"});
+    EXPECT_EQ(t.exit_code, 0) << t.err;
+    EXPECT_NE(ps_rows().find("podman " + c.name + " "), std::string::npos) << ps_rows();
+}
+
+TEST(EnginePodman, StoppedContainerSaysHowToStartIt) {
+    PodmanContainer c(false);
+    must("podman stop -t 0 " + c.name);
+    auto r = run({kCntr, "attach", c.name, "--", "true"});
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.err.find("is not running"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("podman start " + c.name), std::string::npos) << r.err;
+}
+
+TEST(EnginePodman, RootlessUnderSudoUsesTheInvokingUsersStore) {
+    PodmanContainer c(true);
+    // Without SUDO_UID, root's store does not have it.
+    auto missing = run({kCntr, "attach", "-t", "podman", c.name, "--", "true"});
+    EXPECT_EQ(missing.exit_code, 125);
+    EXPECT_NE(missing.err.find("no container"), std::string::npos) << missing.err;
+    expect_attach_and_exec(c, {"SUDO_UID=" + user_uid()});
+    // The session runs in the rootless container's user namespace.
+    auto map =
+        cntr_env({"SUDO_UID=" + user_uid()}, {"exec", c.name, "--", "cat", "/proc/self/uid_map"});
+    ASSERT_EQ(map.exit_code, 0) << map.err;
+    EXPECT_NE(trim(map.out).find(user_uid()), std::string::npos) << map.out;
+    EXPECT_NE(ps_rows({"SUDO_UID=" + user_uid()}).find("podman " + c.name + " "),
+              std::string::npos);
+}
+
+class UnprivilegedCntr : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = must("mktemp -d /tmp/cntrt-setcap.XXXXXX");
+        must("chmod 755 " + dir_ + " && cp " + kCntr + " " + CNTRFS_SERVER_BINARY + " " + dir_ +
+             "/ && cp " + kCntr + " " + dir_ +
+             "/cntr-nocaps && setcap "
+             "cap_sys_admin,cap_sys_chroot=ep " +
+             dir_ + "/cntr");
+    }
+    void TearDown() override { sh("rm -rf " + dir_); }
+    ProcessResult user_cntr(const std::string& args, const std::string& binary = "cntr") {
+        return sh(as_user(dir_ + "/" + binary + " " + args));
+    }
+    std::string dir_;
+};
+
+TEST_F(UnprivilegedCntr, AttachesToTheUsersOwnRootlessContainer) {
+    PodmanContainer c(true);
+    auto a = user_cntr("attach " + c.name +
+                       " -- sh -c 'hostname; id -u; test -L /var/lib/cntr/bin/sh && echo ok'");
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_EQ(a.out, c.name + "-host\n0\nok\n");
+    auto e = user_cntr("exec " + c.name + " -- hostname");
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_EQ(e.out, c.name + "-host\n");
+}
+
+TEST_F(UnprivilegedCntr, RefusesRootsContainersNamingTheMissingCapabilities) {
+    PodmanContainer c(false);
+    const std::string pid = must("podman inspect -f '{{.State.Pid}}' " + c.name);
+    auto r = user_cntr("attach -t process_id " + pid + " -- true");
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.err.find("CAP_SYS_PTRACE"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("user namespace you own"), std::string::npos) << r.err;
+}
+
+TEST_F(UnprivilegedCntr, WithoutFileCapabilitiesSaysWhichAreMissing) {
+    PodmanContainer c(true);
+    auto r = user_cntr("attach " + c.name + " -- true", "cntr-nocaps");
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.err.find("missing CAP_SYS_ADMIN, CAP_SYS_CHROOT"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("setcap cap_sys_admin,cap_sys_chroot=ep"), std::string::npos) << r.err;
+}
+
+TEST(EngineAmbiguity, SameNameInDockerAndPodmanListsBothWithTypeHints) {
+    PodmanContainer p(false);
+    OnExit guard("docker rm -f " + p.name + " >/dev/null 2>&1");
+    must("docker run -d --label cntr-test=1 --name " + p.name +
+         " cntr-test-slim:latest sleep 1000000");
+    auto r = run({kCntr, "attach", p.name, "--", "true"});
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_NE(r.err.find("ambiguous"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("-t docker  " + p.name), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("-t podman  " + p.name), std::string::npos) << r.err;
+    auto picked = run({kCntr, "exec", "-t", "podman", p.name, "--", "hostname"});
+    EXPECT_EQ(picked.exit_code, 0) << picked.err;
+    EXPECT_EQ(picked.out, p.name + "-host\n");
+}
