@@ -18,6 +18,8 @@ struct Engine {
 // The order in which engines are asked when -t is not given (README and
 // cntr.1 document it). Engines with their own names come first; a plain
 // process id last, so a container named "1234" is still found by its name.
+// kubernetes before containerd: the same task seen by both is listed (ps) and
+// reported under its pod name.
 // The command-line pattern matcher would match almost anything, so it only
 // runs when asked for with -t command.
 constexpr Engine kEngines[] = {
@@ -26,8 +28,8 @@ constexpr Engine kEngines[] = {
     {"lxc", make_lxc_resolver, true},
     {"lxd", make_lxd_resolver, true},
     {"nspawn", make_nspawn_resolver, true},
-    {"containerd", make_containerd_resolver, true},
     {"kubernetes", make_kubernetes_resolver, true},
+    {"containerd", make_containerd_resolver, true},
     {"rkt", make_rkt_resolver, true},
     {"process_id", make_process_id_resolver, true},
     {"command", make_command_resolver, false},
