@@ -38,10 +38,17 @@ constexpr const char* kMachines = "/run/systemd/machines";
 class NspawnResolver final : public ContainerResolver {
   public:
     [[nodiscard]] std::string_view name() const override { return "nspawn"; }
-    [[nodiscard]] bool installed() const override { return find_program("machinectl").has_value(); }
+    // machined only runs under systemd as PID 1 (/run/systemd/system exists).
+    [[nodiscard]] bool installed() const override {
+        return find_program("machinectl").has_value() && path_exists("/run/systemd/system");
+    }
     [[nodiscard]] std::string missing_hint() const override {
-        return "systemd-nspawn machines need machinectl (apt install systemd-container) and a "
-               "running systemd-machined";
+        if (!find_program("machinectl"))
+            return "systemd-nspawn machines are found through machinectl, which is not installed "
+                   "(apt install systemd-container)";
+        return "systemd-nspawn machines are registered with systemd-machined, which needs "
+               "systemd as init (PID 1); this system was not booted with systemd. Use -t "
+               "process_id with the machine's leader PID instead";
     }
 
     std::vector<ContainerInfo> find(const std::string& container) override {
