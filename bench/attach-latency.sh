@@ -8,6 +8,8 @@
 #   --check      exit 2 if the target "cntr <= 0.5 x docker exec" is not met
 # Environment: CNTR=path to the cntr binary (default: build/bin/cntr in the repo);
 #   CNTR_BENCH_NO_HYPERFINE=1 forces the bash-loop fallback.
+# Also times engine resolution alone (hidden `cntr resolve`, Engine API vs the
+# docker CLI fallback) and attach with the CLI fallback.
 #
 # Starts a throw-away container from cntr-demo-slim:latest (built if missing),
 # labelled cntr-test=1, and removes it on exit. Uses hyperfine if installed, else
@@ -78,6 +80,19 @@ else
 fi
 add docker-exec docker exec "$name" true
 add nsenter nsenter -t "$pid" -a true
+# Engine resolution measured on its own (issue 5): the hidden `cntr resolve`
+# prints the PID and exits, so resolve minus --version (process start-up) is
+# the time the engines took. "all engines" is the default order (docker,
+# podman, lxc, lxd, nspawn, kubernetes, containerd, rkt, process_id, each
+# probing cheaply); CNTR_DOCKER_CLI=1 makes docker use `docker inspect`
+# instead of the Engine API socket.
+if ((have_cntr)); then
+    add cntr-cli env CNTR_DOCKER_CLI=1 "$CNTR" attach "$name" -- true
+    add start-up "$CNTR" --version
+    add resolve-api "$CNTR" resolve "$name"
+    add resolve-api-docker-only "$CNTR" resolve -t docker "$name"
+    add resolve-cli env CNTR_DOCKER_CLI=1 "$CNTR" resolve "$name"
+fi
 
 # Each command must work before it is timed.
 for i in "${!cmds[@]}"; do
@@ -133,6 +148,13 @@ for i in "${!cmds[@]}"; do
 done
 status=0
 if ((have_cntr)); then
+    m() { printf '%s' "${median_ms[$1]}"; }
+    sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+    echo "engine resolution (median of cntr resolve minus cntr --version start-up), ms:"
+    printf '  %-48s %10s\n' "all engines, docker via Engine API" "$(sub "$(m resolve-api)" "$(m start-up)")" \
+        "docker only (-t docker), Engine API" "$(sub "$(m resolve-api-docker-only)" "$(m start-up)")" \
+        "all engines, docker via CLI (CNTR_DOCKER_CLI=1)" "$(sub "$(m resolve-cli)" "$(m start-up)")"
+    printf '  %-48s %10s\n' "ratio attach API / attach CLI fallback" "$(ratio "$(m cntr)" "$(m cntr-cli)")"
     r_docker=$(ratio "${median_ms[cntr]}" "${median_ms[docker-exec]}")
     r_nsenter=$(ratio "${median_ms[cntr]}" "${median_ms[nsenter]}")
     printf '  %-48s %10s\n' "ratio cntr / docker exec" "$r_docker" "ratio cntr / nsenter" "$r_nsenter"

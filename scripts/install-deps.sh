@@ -33,6 +33,8 @@ PACKAGES=(
     # other container engines (issue 5): podman rootful/rootless, LXC, LXD, containerd's ctr,
     # machinectl; setcap for the non-root mode
     podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container libcap2-bin
+    # shells whose completion scripts (completions/) are syntax-checked by the tests
+    bash-completion zsh fish
 )
 
 missing=()
