@@ -265,6 +265,9 @@ StoreLock Store::lock() const {
         remove_tree(tmp_dir() + "/" + n);
         ++stale;
     }
+    // A writer killed while rewriting the index leaves refs.json.tmp.PID behind.
+    for (const auto& n : list_dir(root_))
+        if (n.starts_with("refs.json.tmp.")) ::unlink((root_ + "/" + n).c_str());
     return StoreLock(std::move(fd), stale);
 }
 

@@ -2,6 +2,7 @@
 // built by image_builder: what the unpacker keeps (whiteouts, hard links,
 // capabilities, owners, modes), what it refuses (hostile layers), and the CLI.
 #include <gtest/gtest.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -113,6 +114,32 @@ TEST_F(FatimgLocal, ModesOwnersMtimesAndSymlinksKept) {
     EXPECT_EQ(owned.st_mtime, 1700000000);
     EXPECT_EQ(lstat_of(root + "/etc").st_mtime, 1700000000) << "directory mtimes are applied last";
     EXPECT_EQ(fs::read_symlink(root + "/bin/sh-link").string(), "/bin/tool");
+}
+
+TEST_F(FatimgLocal, DeviceNodesAndFifosAsRoot) {
+    ASSERT_EQ(::geteuid(), 0u) << "the store keeps device nodes only for root; tests run as root";
+    Layer l;
+    Entry null_dev;
+    null_dev.type = Entry::Type::chardev;
+    null_dev.name = "dev/null";
+    null_dev.mode = 0666;
+    null_dev.dev_major = 1;
+    null_dev.dev_minor = 3;
+    Entry fifo;
+    fifo.type = Entry::Type::fifo;
+    fifo.name = "run/pipe";
+    fifo.mode = 0620;
+    l.entries = {dir("dev"), null_dev, dir("run"), fifo};
+    write_oci_layout(scratch.dir() + "/img", "v1", {l});
+    std::string root = import("oci:" + scratch.dir() + "/img:v1");
+    auto dev = lstat_of(root + "/dev/null");
+    EXPECT_TRUE(S_ISCHR(dev.st_mode));
+    EXPECT_EQ(major(dev.st_rdev), 1u);
+    EXPECT_EQ(minor(dev.st_rdev), 3u);
+    EXPECT_EQ(dev.st_mode & 07777, 0666u);
+    auto p = lstat_of(root + "/run/pipe");
+    EXPECT_TRUE(S_ISFIFO(p.st_mode));
+    EXPECT_EQ(p.st_mode & 07777, 0620u);
 }
 
 TEST_F(FatimgLocal, FileCapabilitiesKept) {

@@ -133,6 +133,11 @@ std::string layer_blob(const Layer& layer) {
             case Entry::Type::fifo:
                 archive_entry_set_filetype(e.get(), AE_IFIFO);
                 break;
+            case Entry::Type::chardev:
+                archive_entry_set_filetype(e.get(), AE_IFCHR);
+                archive_entry_set_rdevmajor(e.get(), en.dev_major);
+                archive_entry_set_rdevminor(e.get(), en.dev_minor);
+                break;
         }
         check(a.get(), archive_write_header(a.get(), e.get()), "header");
         if (en.type == Entry::Type::file && !en.data.empty())

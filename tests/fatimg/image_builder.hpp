@@ -10,7 +10,7 @@
 namespace cntr::fatimg::test {
 
 struct Entry {
-    enum class Type { file, dir, symlink, hardlink, fifo };
+    enum class Type { file, dir, symlink, hardlink, fifo, chardev };
     Type type = Type::file;
     std::string name;
     std::string data;    // file content
@@ -18,6 +18,7 @@ struct Entry {
     unsigned mode = 0644;
     unsigned uid = 0, gid = 0;
     long mtime = 1700000000;
+    unsigned dev_major = 0, dev_minor = 0;  // chardev
     std::map<std::string, std::string> xattrs;
 };
 
