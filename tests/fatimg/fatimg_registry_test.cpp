@@ -163,6 +163,25 @@ TEST_F(FatimgRegistry, PullTlsWithBasicAuthFromCredsAndAuthFiles) {
     EXPECT_EQ(r3.exit_code, 0) << r3.err;
 }
 
+TEST_F(FatimgRegistry, PullWithAnonymousBearerTokenLikeDockerHub) {
+    // The token registry grants anonymous pull tokens and push only to the user.
+    std::string layout = scratch.dir() + "/layout-token";
+    write_oci_layout(layout, "t", small_image("bearer"));
+    std::string ref = env["TOKEN"] + "/" + unique("token/img") + ":1";
+    auto push = skopeo_push(layout, "t", ref, {"--dest-tls-verify=false", "--dest-creds", creds()});
+    ASSERT_EQ(push.exit_code, 0) << push.err;
+    auto r = cntr::test::run({"env", "-u", "REGISTRY_AUTH_FILE", "-u", "XDG_RUNTIME_DIR", "-u",
+                              "DOCKER_CONFIG", "HOME=" + scratch.dir(), fatimg_binary(), "--root",
+                              scratch.store(), "pull", ref});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_text(cntr::test::trim(r.out) + "/etc/marker"), "bearer");
+    auto bad = fatimg(scratch.dir() + "/store2", {"pull", ref, "--creds", env["USER"] + ":wrong"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("rejected the credentials"), std::string::npos) << bad.err;
+    auto with = fatimg(scratch.dir() + "/store3", {"pull", ref, "--creds", creds()});
+    EXPECT_EQ(with.exit_code, 0) << with.err;
+}
+
 TEST_F(FatimgRegistry, WrongPasswordAndMissingCredentialsAreClearErrors) {
     std::string ref = push_tls("tls-bad", small_image("x"));
     auto r = fatimg(scratch.store(), {"pull", ref, "--creds", env["USER"] + ":wrong"});
