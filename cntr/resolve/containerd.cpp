@@ -2,6 +2,8 @@
 // that runs; a container is named by its id. A docker container also appears
 // in the "moby" namespace; resolve_container() treats the two views of the
 // same process as one container.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -49,7 +51,11 @@ std::vector<Daemon> daemons() {
     out.push_back({"/run/containerd/containerd.sock", "/run/containerd"});
     out.push_back(
         {"/var/run/docker/containerd/containerd.sock", "/var/run/docker/containerd/daemon"});
-    std::erase_if(out, [](const Daemon& d) { return !is_socket(d.socket); });
+    // A socket we may not connect to (cntr run by an ordinary user) is no
+    // daemon of ours: ctr would only fail with "permission denied".
+    std::erase_if(out, [](const Daemon& d) {
+        return !is_socket(d.socket) || ::access(d.socket.c_str(), R_OK | W_OK) != 0;
+    });
     return out;
 }
 

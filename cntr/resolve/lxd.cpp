@@ -2,6 +2,8 @@
 // /var/lib/lxd/unix.socket for Debian's lxd, or the snap's). GET
 // /1.0/instances/NAME/state answers status and init PID in one round trip,
 // without starting the `lxc` client.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -39,7 +41,7 @@ std::optional<std::string> lxd_socket() {
     candidates.emplace_back("/var/lib/lxd/unix.socket");
     candidates.emplace_back("/var/snap/lxd/common/lxd/unix.socket");
     for (const auto& c : candidates)
-        if (is_socket(c)) return c;
+        if (is_socket(c) && ::access(c.c_str(), R_OK | W_OK) == 0) return c;
     return std::nullopt;
 }
 
