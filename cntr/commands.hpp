@@ -18,7 +18,8 @@ struct AttachOptions {
     std::vector<std::string> profile_files;
     std::optional<std::string> user;
     std::optional<std::string> shell;
-    std::optional<std::string> path;  // tools-only | tools-first | container-first
+    std::optional<std::string> path;            // tools-only | tools-first | container-first
+    std::optional<std::string> effective_user;  // host user owning files the session creates
 };
 
 struct ExecOptions {

@@ -1,5 +1,7 @@
 // cntr attach: pick the profile, resolve the container, capture its context,
 // start cntrfs-server for the tools and run the session (session_parent.cpp).
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -39,6 +41,40 @@ std::optional<Profile> choose_profile(const AttachOptions& opts) {
     auto profile = select_profile(loaded.profiles, opts.container, opts.profile);
     if (profile) log::debug("using profile {} ({})", profile->name, profile->origin);
     return profile;
+}
+
+std::string id_map_option(const std::vector<IdMapEntry>& map) {
+    std::string out;
+    for (const auto& e : map)
+        out += (out.empty() ? "" : ",") + std::to_string(e.inside) + " " +
+               std::to_string(e.outside) + " " + std::to_string(e.count);
+    return out;
+}
+
+// --effective-user NAME|UID[:GID] of the host, as cntrfs-server's UID:GID.
+std::string host_user_option(const std::string& spec) {
+    const auto colon = spec.find(':');
+    const std::string user = spec.substr(0, colon);
+    std::string grp = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    passwd* pw = ::getpwnam(user.c_str());
+    std::string uid;
+    if (pw != nullptr) {
+        uid = std::to_string(pw->pw_uid);
+        if (grp.empty()) grp = std::to_string(pw->pw_gid);
+    } else if (!user.empty() && user.find_first_not_of("0123456789") == std::string::npos) {
+        uid = user;
+        if (grp.empty()) grp = user;
+    } else {
+        throw UserError("--effective-user " + spec +
+                        ": no such user on the host; give NAME, UID or UID:GID");
+    }
+    if (grp.find_first_not_of("0123456789") != std::string::npos) {
+        group* gr = ::getgrnam(grp.c_str());
+        if (gr == nullptr)
+            throw UserError("--effective-user " + spec + ": no group '" + grp + "' on the host");
+        grp = std::to_string(gr->gr_gid);
+    }
+    return uid + ":" + grp;
 }
 
 template <typename T>
@@ -81,6 +117,17 @@ int run_attach(const AttachOptions& opts) {
     tools_request.container_types = default_container_types();
     ToolsRoot tools = prepare_tools(tools_request);
     log::debug("tools: {} ({})", tools.description, tools.root);
+    // A user-namespaced container sees host ids shifted; the server shifts
+    // the tools' owners the same way so its root owns what host root owns.
+    if (const auto* user_ns = ctx.find_namespace(Namespace::user);
+        user_ns != nullptr && user_ns->differs) {
+        tools.server_args.insert(
+            tools.server_args.end(),
+            {"--uid-map", id_map_option(ctx.uid_map), "--gid-map", id_map_option(ctx.gid_map)});
+    }
+    if (opts.effective_user)
+        tools.server_args.insert(tools.server_args.end(),
+                                 {"--effective-user", host_user_option(*opts.effective_user)});
 
     auto [server_sock, session_sock] = seqpacket_pair();
     ChildProcess server = start_tools_server(tools, std::move(server_sock));

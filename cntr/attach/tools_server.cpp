@@ -37,6 +37,7 @@ ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {
         args.emplace_back("--setns-fd");
         args.push_back(std::to_string(kFirstNamespaceFd + static_cast<int>(i)));
     }
+    args.insert(args.end(), tools.server_args.begin(), tools.server_args.end());
     if (tools.read_only) {
         // An unpacked image never changes: let the kernel cache it for long.
         for (const char* a : {"--read-only", "--entry-timeout", "3600", "--attr-timeout", "3600"})

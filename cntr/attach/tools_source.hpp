@@ -19,7 +19,8 @@ struct ToolsRoot {
     std::string root = "/";   // the directory cntrfs-server serves, in its namespaces
     std::string path;         // PATH for the tools
     bool read_only = false;
-    std::vector<Fd> setns_fds;  // namespaces cntrfs-server joins first, in order
+    std::vector<std::string> server_args;  // further cntrfs-server options
+    std::vector<Fd> setns_fds;             // namespaces cntrfs-server joins first, in order
 };
 
 struct ToolsRequest {
