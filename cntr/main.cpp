@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "error.hpp"
 #include "log.hpp"
+#include "profiles/profiles_command.hpp"
 #include "ps_command.hpp"
 #include "resolve/resolver.hpp"
 #include "session.hpp"
@@ -30,6 +31,12 @@ const char* kFooter =
     "itself failed, including when the container died during the session.\n"
     "Set CNTR_DEBUG=1 or pass -v for debug messages.";
 
+// Options whose value is the next argument (the command-line splitter must
+// know them so a value is never mistaken for the container name).
+const std::vector<std::string> kOptionsWithValue = {
+    "-t", "--type", "--tools", "--pull", "--profile",       "--profiles",
+    "-u", "--user", "--shell", "--path", "--effective-user"};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,7 +49,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> command;
     if (sub != args.end() && (*sub == "attach" || *sub == "exec")) {
         std::vector<std::string> rest(sub + 1, args.end());
-        auto split = cntr::split_command_line(rest, {"-t", "--type"}, *sub == "attach");
+        auto split = cntr::split_command_line(rest, kOptionsWithValue, *sub == "attach");
         command = std::move(split.command);
         args.erase(sub + 1, args.end());
         args.insert(args.end(), split.cntr_args.begin(), split.cntr_args.end());
@@ -78,6 +85,32 @@ int main(int argc, char** argv) {
         "Without COMMAND it runs $SHELL -l (or /bin/sh). A PTY is used when stdin and stdout\n"
         "are terminals; otherwise stdio passes through byte for byte.");
     add_target_options(attach_cmd, attach.container, attach_types, true);
+    attach_cmd->add_option(
+        "--tools", attach.tools,
+        "Where the tools come from: host (default), container:NAME (a running fat "
+        "container), or a tool image reference (pulled and unpacked on demand, "
+        "see cntr-fatimg)");
+    attach_cmd
+        ->add_option("--pull", attach.pull,
+                     "When to pull a tools image: missing (default), always, never")
+        ->check(CLI::IsMember({"missing", "always", "never"}));
+    attach_cmd->add_option("--profile", attach.profile,
+                           "Use this profile instead of the one that matches CONTAINER");
+    attach_cmd
+        ->add_option("--profiles", attach.profile_files,
+                     "Also read profiles from FILE (repeatable; later definitions win)")
+        ->type_name("FILE");
+    attach_cmd->add_option("-u,--user", attach.user,
+                           "Run as this user of the container: NAME, UID, NAME:GROUP or UID:GID");
+    attach_cmd->add_option("--shell", attach.shell, "Shell to run when no COMMAND is given");
+    attach_cmd->add_option(
+        "--effective-user", attach.effective_user,
+        "Host user (NAME, UID or UID:GID) that owns the files the session creates "
+        "in the tools");
+    attach_cmd
+        ->add_option("--path", attach.path,
+                     "PATH policy: tools-only (default), tools-first, container-first")
+        ->check(CLI::IsMember({"tools-only", "tools-first", "container-first"}));
     attach_cmd->footer(
         "Examples:\n  cntr attach web\n  cntr attach -t process_id 4242 -- ps aux\n"
         "  cntr attach -t command 'nginx: master' -- ss -ltnp");
@@ -95,16 +128,35 @@ int main(int argc, char** argv) {
         "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
         "/");
 
+    cntr::ProfilesOptions profiles;
+    auto* profiles_cmd =
+        app.add_subcommand("profiles",
+                           "List, show or validate debug profiles (YAML in /etc/cntr/profiles.d, "
+                           "$XDG_CONFIG_HOME/cntr/profiles.d and --profiles FILE).\n"
+                           "Usage: cntr profiles list | show NAME | validate [FILE...]");
+    profiles_cmd->add_option("action", profiles.action, "list, show or validate")
+        ->required()
+        ->check(CLI::IsMember({"list", "show", "validate"}));
+    profiles_cmd->add_option("args", profiles.args, "NAME for show; FILEs for validate");
+    profiles_cmd
+        ->add_option("--profiles", profiles.files, "Also read profiles from FILE (repeatable)")
+        ->type_name("FILE");
+    profiles_cmd->footer(
+        "Exit status: 0 when everything is valid, 1 when a file has errors (each reported as "
+        "FILE:LINE:COLUMN).\nThe format is documented in profiles/schema.yaml.");
+
     // cntr ps, and the hidden `cntr resolve` used by bench/attach-latency.sh.
     cntr::PsOptions ps;
     std::string ps_types = join(cntr::default_container_types());
     auto* ps_cmd = app.add_subcommand(
-        "ps", "List every attachable container of every engine: engine, name, id, PID, image, uptime");
+        "ps",
+        "List every attachable container of every engine: engine, name, id, PID, image, uptime");
     ps_cmd->add_option("--format", ps.format, "table (default) or json")
         ->check(CLI::IsMember({"table", "json"}));
     ps_cmd->add_option("-t,--type", ps_types, "Engines to list, comma separated (default: all)");
     std::string resolve_name, resolve_types = join(cntr::default_container_types());
-    auto* resolve_cmd = app.add_subcommand("resolve", "Print ENGINE PID NAME of CONTAINER")->group("");
+    auto* resolve_cmd =
+        app.add_subcommand("resolve", "Print ENGINE PID NAME of CONTAINER")->group("");
     add_target_options(resolve_cmd, resolve_name, resolve_types, true);
 
     try {
@@ -121,7 +173,9 @@ int main(int argc, char** argv) {
             ps.types = cntr::parse_container_types(ps_types);
             return cntr::run_ps(ps);
         }
-        if (*resolve_cmd) return cntr::run_resolve(resolve_name, cntr::parse_container_types(resolve_types));
+        if (*resolve_cmd)
+            return cntr::run_resolve(resolve_name, cntr::parse_container_types(resolve_types));
+        if (*profiles_cmd) return cntr::run_profiles(profiles);
         if (*attach_cmd) {
             attach.types = cntr::parse_container_types(attach_types);
             attach.command = command;
