@@ -47,6 +47,12 @@ bool labels_match(const nlohmann::json& info, const PodRef& ref);
 // "namespace/pod/container" from the CRI labels.
 std::string pod_display_name(const nlohmann::json& info);
 
+// `crictl ps -o json` → the containers whose CRI labels match `ref` (all
+// with a pod name when `ref` is null), with name and image; `crictl inspect
+// -o json ID` → its PID and state into `c`.
+std::vector<ContainerInfo> from_crictl_ps(const nlohmann::json& ps, const PodRef* ref);
+void apply_crictl_inspect(ContainerInfo& c, const nlohmann::json& inspect);
+
 // `rkt status UUID`: key=value lines (state=running, pid=N).
 ContainerInfo from_rkt_status(const std::string& uuid, const std::string& out);
 // `rkt list --full --no-legend`: UUID APP IMAGE-NAME IMAGE-ID STATE ...

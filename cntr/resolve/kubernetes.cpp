@@ -7,7 +7,10 @@
 //
 // Cost: nothing unless containerd has running tasks in k8s.io; then one
 // filtered `ctr containers ls`, `ctr containers info` per match, and
-// `ctr tasks ls`.
+// `ctr tasks ls`. When `crictl` is installed (other CRI runtimes, CRI-O), it
+// is asked too: `crictl ps -o json` and `crictl inspect` for each match; the
+// same container seen through both is one (same PID).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "containerd_access.hpp"
@@ -72,17 +75,70 @@ std::string engine::pod_display_name(const nlohmann::json& info) {
            label(info, kContainerName);
 }
 
+std::vector<ContainerInfo> engine::from_crictl_ps(const nlohmann::json& ps, const PodRef* ref) {
+    std::vector<ContainerInfo> out;
+    if (!ps.contains("containers") || !ps["containers"].is_array()) return out;
+    for (const auto& c : ps["containers"]) {
+        nlohmann::json info{{"Labels", c.value("labels", nlohmann::json::object())}};
+        if (ref != nullptr ? !labels_match(info, *ref) : label(info, kPodName).empty()) continue;
+        ContainerInfo ci;
+        ci.id = c.value("id", std::string());
+        ci.name = pod_display_name(info);
+        if (c.contains("image") && c["image"].is_object())
+            ci.image = c["image"].value("image", std::string());
+        if (c.value("state", std::string()) != "CONTAINER_RUNNING")
+            ci.not_attachable = "Kubernetes container " + ci.name + " is not running (" +
+                                c.value("state", std::string("unknown")) + ")";
+        out.push_back(std::move(ci));
+    }
+    return out;
+}
+
+void engine::apply_crictl_inspect(ContainerInfo& c, const nlohmann::json& inspect) {
+    if (inspect.contains("info") && inspect["info"].is_object())
+        c.pid = inspect["info"].value("pid", 0);
+    std::string state;
+    if (inspect.contains("status") && inspect["status"].is_object())
+        state = inspect["status"].value("state", std::string());
+    if (c.not_attachable.empty() &&
+        (c.pid <= 0 || (!state.empty() && state != "CONTAINER_RUNNING")))
+        c.not_attachable = "Kubernetes container " + c.name + " is not running (" +
+                           (state.empty() ? "no PID" : state) + ")";
+}
+
 namespace {
+
+// Through crictl: whatever CRI runtime it is configured for.
+std::vector<ContainerInfo> crictl_find(const engine::PodRef* ref) {
+    if (!find_program("crictl")) return {};
+    auto ps = nlohmann::json::parse(tool_output({"crictl", "ps", "-o", "json"}), nullptr, false);
+    if (!ps.is_object()) throw UserError("crictl ps -o json printed no JSON object");
+    auto found = engine::from_crictl_ps(ps, ref);
+    for (auto& c : found) {
+        if (!c.not_attachable.empty()) continue;
+        auto inspect = nlohmann::json::parse(tool_output({"crictl", "inspect", "-o", "json", c.id}),
+                                             nullptr, false);
+        if (inspect.is_object()) engine::apply_crictl_inspect(c, inspect);
+    }
+    return found;
+}
+
+void append_new(std::vector<ContainerInfo>& out, std::vector<ContainerInfo> more) {
+    for (auto& c : more)
+        if (std::ranges::none_of(out, [&](const auto& o) { return o.pid > 0 && o.pid == c.pid; }))
+            out.push_back(std::move(c));
+}
 
 class KubernetesResolver final : public ContainerResolver {
   public:
     [[nodiscard]] std::string_view name() const override { return "kubernetes"; }
     [[nodiscard]] bool installed() const override {
-        return find_program("ctr").has_value() && !containerd::daemons().empty();
+        return (find_program("ctr").has_value() && !containerd::daemons().empty()) ||
+               find_program("crictl").has_value();
     }
     [[nodiscard]] std::string missing_hint() const override {
-        return "Kubernetes pods are found through containerd's k8s.io namespace, but containerd "
-               "is not running or ctr is missing (no /run/containerd/containerd.sock)";
+        return "Kubernetes pods are found through containerd's k8s.io namespace or crictl, but "
+               "neither is available (no /run/containerd/containerd.sock or no ctr, no crictl)";
     }
 
     std::vector<ContainerInfo> find(const std::string& container) override {
@@ -103,6 +159,7 @@ class KubernetesResolver final : public ContainerResolver {
                 out.push_back(make_info(id, info, tasks));
             }
         }
+        append_new(out, crictl_find(&*ref));
         return out;
     }
 
@@ -119,6 +176,7 @@ class KubernetesResolver final : public ContainerResolver {
                 out.push_back(make_info(t.id, info, tasks));
             }
         }
+        append_new(out, crictl_find(nullptr));
         return out;
     }
 

@@ -187,3 +187,34 @@ TEST(Ps, UptimeFormat) {
     EXPECT_EQ(format_uptime(-1), "-");
     EXPECT_GE(process_uptime_seconds(::getpid()), 0);
 }
+
+TEST(Kubernetes, CrictlPsAndInspect) {
+    // `crictl ps -o json` and `crictl inspect -o json ID` (cri-tools 1.26), trimmed.
+    auto ps = json::parse(R"({"containers": [
+      {"id": "1f73f2d81bf98e5c", "podSandboxId": "8c4b4b2a",
+       "metadata": {"name": "nginx", "attempt": 0},
+       "image": {"image": "docker.io/library/nginx:1.25", "annotations": {}},
+       "imageRef": "sha256:61395b4c", "state": "CONTAINER_RUNNING", "createdAt": "1700000000000000000",
+       "labels": {"io.kubernetes.container.name": "nginx", "io.kubernetes.pod.name": "web-0",
+                  "io.kubernetes.pod.namespace": "prod", "io.kubernetes.pod.uid": "0d5c"}},
+      {"id": "9a8b7c6d5e4f3a2b", "podSandboxId": "8c4b4b2a",
+       "metadata": {"name": "log", "attempt": 2}, "image": {"image": "busybox"},
+       "state": "CONTAINER_EXITED",
+       "labels": {"io.kubernetes.container.name": "log", "io.kubernetes.pod.name": "web-0",
+                  "io.kubernetes.pod.namespace": "prod"}}]})");
+    auto ref = parse_pod_ref("prod/web-0");
+    auto found = from_crictl_ps(ps, &*ref);
+    ASSERT_EQ(found.size(), 2U);
+    EXPECT_EQ(found[0].name, "prod/web-0/nginx");
+    EXPECT_EQ(found[0].image, "docker.io/library/nginx:1.25");
+    EXPECT_NE(found[1].not_attachable.find("CONTAINER_EXITED"), std::string::npos);
+    auto inspect =
+        json::parse(R"({"status": {"id": "1f73f2d81bf98e5c", "state": "CONTAINER_RUNNING"},
+      "info": {"sandboxID": "8c4b4b2a", "pid": 31337, "runtimeType": "io.containerd.runc.v2"}})");
+    apply_crictl_inspect(found[0], inspect);
+    EXPECT_EQ(found[0].pid, 31337);
+    EXPECT_TRUE(found[0].not_attachable.empty());
+    auto one = parse_pod_ref("prod/web-0/nginx");
+    EXPECT_EQ(from_crictl_ps(ps, &*one).size(), 1U);
+    EXPECT_EQ(from_crictl_ps(ps, nullptr).size(), 2U);
+}
