@@ -64,7 +64,10 @@ std::string store_root(const StoreConfig& cfg) {
     return "/var/lib/cntr/images";
 }
 
-std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
+namespace {
+
+std::string ensure_rootfs_impl(const std::string& reference, PullPolicy policy,
+                               const StoreConfig& cfg) {
     Reference ref = parse_reference(reference);
     Store store(store_root(cfg));
     const std::string key = ref.key();
@@ -80,8 +83,8 @@ std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const
     return fetch_and_commit(ref, key, policy, cfg, store);
 }
 
-std::string import_image(const std::string& source, const std::string& name,
-                         const StoreConfig& cfg) {
+std::string import_image_impl(const std::string& source, const std::string& name,
+                              const StoreConfig& cfg) {
     Reference ref = parse_reference(source);
     std::string key = ref.key();
     if (!name.empty()) {
@@ -93,6 +96,27 @@ std::string import_image(const std::string& source, const std::string& name,
     }
     Store store(store_root(cfg));
     return fetch_and_commit(ref, key, PullPolicy::always, cfg, store);
+}
+
+// The interface promises UserError: give system errors the image and the store as context.
+template <typename F>
+std::string user_errors(const std::string& what, const StoreConfig& cfg, F f) {
+    try {
+        return f();
+    } catch (const SysError& e) {
+        throw UserError(fmt::format("{}: {} (image store {})", what, e.what(), store_root(cfg)));
+    }
+}
+
+}  // namespace
+
+std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
+    return user_errors(reference, cfg, [&] { return ensure_rootfs_impl(reference, policy, cfg); });
+}
+
+std::string import_image(const std::string& source, const std::string& name,
+                         const StoreConfig& cfg) {
+    return user_errors(source, cfg, [&] { return import_image_impl(source, name, cfg); });
 }
 
 }  // namespace cntr::fatimg

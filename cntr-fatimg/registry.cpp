@@ -96,6 +96,12 @@ class Registry {
                             "the name and tag",
                             ref_.name(), ref_.registry, tag_or_digest));
         expect_ok(r, "manifest " + tag_or_digest);
+        // The distribution spec lets registries refuse manifests over 4 MiB; we refuse to
+        // parse them, so a hostile registry cannot make us hold an unbounded document.
+        if (r.body.size() > (4u << 20))
+            throw UserError(
+                fmt::format("registry {} sent a manifest of {} bytes for {} (limit 4 MiB)",
+                            ref_.registry, r.body.size(), ref_.name()));
         std::string digest = sha256_of(r.body);
         if (tag_or_digest.starts_with("sha256:") && digest != tag_or_digest)
             throw UserError(
