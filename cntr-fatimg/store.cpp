@@ -318,6 +318,13 @@ std::string Store::commit(const std::string& key, const Staging& staging,
                                 source, c, std::strerror(errno)));
             cur = std::move(next);
         }
+        // An image that ships var/lib/cntr gets it emptied and 0755: the slim
+        // container's root is mounted over it, so its content could never be seen.
+        Fd mnt = open_beneath(cur.get(), "", O_RDONLY | O_DIRECTORY);
+        if (!mnt) throw_errno("open var/lib/cntr in " + dir);
+        check(::fchmod(mnt.get(), 0755), "chmod var/lib/cntr in " + dir);
+        for (const auto& n : list_dir("/proc/self/fd/" + std::to_string(mnt.get())))
+            remove_tree_at(mnt.get(), n, "var/lib/cntr/" + n);
         check(::chmod(dir.c_str(), 0755), "chmod " + dir);
     }
     // Blobs first (harmless if we die now: gc removes unreferenced ones) ...

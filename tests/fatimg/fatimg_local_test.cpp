@@ -93,6 +93,16 @@ TEST_F(FatimgLocal, RootfsHasEmptyVarLibCntrForTheSlimContainer) {
     EXPECT_EQ(lstat_of(root).st_mode & 07777, 0755u);
 }
 
+TEST_F(FatimgLocal, VarLibCntrShippedByTheImageIsEmptiedAnd0755) {
+    Layer l;
+    l.entries = {dir("var"), dir("var/lib"), dir("var/lib/cntr", 0700),
+                 file("var/lib/cntr/junk", "x")};
+    write_oci_layout(scratch.dir() + "/img", "v1", {l});
+    std::string root = import("oci:" + scratch.dir() + "/img:v1");
+    EXPECT_EQ(lstat_of(root + "/var/lib/cntr").st_mode & 07777, 0755u);
+    EXPECT_TRUE(fs::is_empty(root + "/var/lib/cntr"));
+}
+
 TEST_F(FatimgLocal, HardLinksShareAnInode) {
     write_oci_layout(scratch.dir() + "/img", "v1", rich_image());
     std::string root = import("oci:" + scratch.dir() + "/img:v1");
