@@ -2,6 +2,7 @@
 // that runs; a container is named by its id. A docker container also appears
 // in the "moby" namespace; resolve_container() treats the two views of the
 // same process as one container.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -71,6 +72,19 @@ std::vector<std::string> namespaces_with_tasks(const Daemon& d) {
 bool has_task_dir(const Daemon& d, const std::string& ns, const std::string& id) {
     if (id.empty() || id.find('/') != std::string::npos || id.starts_with(".")) return false;
     return path_exists(d.state + kTaskDir + ns + "/" + id);
+}
+
+std::vector<std::pair<std::string, std::string>> task_dirs(const Daemon& d, const std::string& ns) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(d.state + kTaskDir + ns, ec)) {
+        struct stat st {};
+        if (::stat(e.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+        out.emplace_back(e.path().filename().string(), std::to_string(st.st_ino) + ":" +
+                                                           std::to_string(st.st_ctim.tv_sec) + "." +
+                                                           std::to_string(st.st_ctim.tv_nsec));
+    }
+    return out;
 }
 
 std::string ctr_output(const Daemon& d, const std::string& ns, std::vector<std::string> args) {

@@ -23,6 +23,9 @@ std::vector<Daemon> daemons();
 // Namespaces that have at least one running (or stopped, not deleted) task.
 std::vector<std::string> namespaces_with_tasks(const Daemon& d);
 bool has_task_dir(const Daemon& d, const std::string& ns, const std::string& id);
+// Task ids of a namespace with a generation ("inode:ctime" of the task
+// directory) that changes when an id is reused.
+std::vector<std::pair<std::string, std::string>> task_dirs(const Daemon& d, const std::string& ns);
 std::vector<engine::CtrTask> tasks(const Daemon& d, const std::string& ns);
 std::string ctr_output(const Daemon& d, const std::string& ns, std::vector<std::string> args);
 // Fills pid / not_attachable of `c` from a task; `fix` names the engine.

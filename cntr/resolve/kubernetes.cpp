@@ -5,11 +5,11 @@
 // Without a namespace every namespace is searched; without a container name
 // the pod must have exactly one (otherwise the error lists them).
 //
-// Cost: nothing unless containerd has running tasks in k8s.io; then one
-// filtered `ctr containers ls`, `ctr containers info` per match, and
-// `ctr tasks ls`. When `crictl` is installed (other CRI runtimes, CRI-O), it
-// is asked too: `crictl ps -o json` and `crictl inspect` for each match; the
-// same container seen through both is one (same PID).
+// Cost: nothing unless containerd has tasks in k8s.io; then the labels come
+// from a cache (kubernetes_labels.cpp: `ctr containers info` once per new
+// task), and `ctr tasks ls` runs only when a container matches. When `crictl` is installed (other
+// CRI runtimes, CRI-O), it is asked too: `crictl ps -o json` and `crictl inspect` for each match;
+// the same container seen through both is one (same PID).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -17,6 +17,7 @@
 #include "engine_parsers.hpp"
 #include "engine_util.hpp"
 #include "error.hpp"
+#include "kubernetes_labels.hpp"
 #include "resolver.hpp"
 
 namespace cntr {
@@ -146,18 +147,12 @@ class KubernetesResolver final : public ContainerResolver {
         if (!ref) return {};
         std::vector<ContainerInfo> out;
         for (const auto& d : k8s_daemons()) {
-            auto ids = split_lines(
-                containerd::ctr_output(d, kNs,
-                                       {"containers", "ls", "-q",
-                                        std::string("labels.\"") + kPodName + "\"==" + ref->pod}));
-            if (ids.empty()) continue;
+            std::vector<kubernetes::TaskLabels> matches;
+            for (auto& t : kubernetes::k8s_task_labels(d))
+                if (engine::labels_match(t.info, *ref)) matches.push_back(std::move(t));
+            if (matches.empty()) continue;
             auto tasks = containerd::tasks(d, kNs);
-            for (const auto& id : ids) {
-                auto info = nlohmann::json::parse(
-                    containerd::ctr_output(d, kNs, {"containers", "info", id}), nullptr, false);
-                if (!info.is_object() || !engine::labels_match(info, *ref)) continue;
-                out.push_back(make_info(id, info, tasks));
-            }
+            for (const auto& m : matches) out.push_back(make_info(m.id, m.info, tasks));
         }
         append_new(out, crictl_find(&*ref));
         return out;
@@ -166,14 +161,13 @@ class KubernetesResolver final : public ContainerResolver {
     std::vector<ContainerInfo> list() override {
         std::vector<ContainerInfo> out;
         for (const auto& d : k8s_daemons()) {
+            auto labelled = kubernetes::k8s_task_labels(d);
+            if (labelled.empty()) continue;
             auto tasks = containerd::tasks(d, kNs);
-            for (const auto& t : tasks) {
-                auto info = nlohmann::json::parse(
-                    containerd::ctr_output(d, kNs, {"containers", "info", t.id}), nullptr, false);
-                if (!info.is_object() || label(info, kPodName).empty() ||
-                    label(info, kContainerName).empty())
+            for (const auto& t : labelled) {
+                if (label(t.info, kPodName).empty() || label(t.info, kContainerName).empty())
                     continue;
-                out.push_back(make_info(t.id, info, tasks));
+                out.push_back(make_info(t.id, t.info, tasks));
             }
         }
         append_new(out, crictl_find(nullptr));

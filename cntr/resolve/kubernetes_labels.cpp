@@ -1,0 +1,76 @@
+#include "kubernetes_labels.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "file_io.hpp"
+#include "log.hpp"
+
+namespace cntr::kubernetes {
+namespace {
+
+constexpr const char* kCacheDir = "/run/cntr";
+constexpr const char* kCacheFile = "/run/cntr/kubernetes-labels.json";
+
+// The cache is trusted only when only root could have written it.
+nlohmann::json load_cache() {
+    struct stat st {};
+    if (::geteuid() != 0 || ::stat(kCacheFile, &st) != 0 || st.st_uid != 0 ||
+        (st.st_mode & 022) != 0)
+        return nlohmann::json::object();
+    try {
+        auto j = nlohmann::json::parse(read_file(kCacheFile), nullptr, false);
+        return j.is_object() ? j : nlohmann::json::object();
+    } catch (const std::exception&) {
+        return nlohmann::json::object();
+    }
+}
+
+void save_cache(const nlohmann::json& cache) {
+    if (::geteuid() != 0) return;
+    if (::mkdir(kCacheDir, 0700) != 0 && errno != EEXIST) return;
+    const std::string tmp = std::string(kCacheFile) + "." + std::to_string(::getpid());
+    try {
+        Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        write_all(fd.get(), cache.dump());
+        if (::rename(tmp.c_str(), kCacheFile) != 0) ::unlink(tmp.c_str());
+    } catch (const std::exception& e) {
+        ::unlink(tmp.c_str());
+        log::debug("kubernetes: cannot write {}: {}", kCacheFile, e.what());
+    }
+}
+
+}  // namespace
+
+std::vector<TaskLabels> k8s_task_labels(const containerd::Daemon& d) {
+    const auto dirs = containerd::task_dirs(d, "k8s.io");
+    auto cache = load_cache();
+    auto& mine = cache[d.socket];
+    if (!mine.is_object()) mine = nlohmann::json::object();
+    bool changed = false;
+    std::vector<TaskLabels> out;
+    nlohmann::json kept = nlohmann::json::object();
+    for (const auto& [id, generation] : dirs) {
+        const std::string key = id + "@" + generation;
+        if (!mine.contains(key)) {
+            auto info = nlohmann::json::parse(
+                containerd::ctr_output(d, "k8s.io", {"containers", "info", id}), nullptr, false);
+            if (!info.is_object()) continue;  // deleted meanwhile
+            mine[key] = {{"Labels", info.value("Labels", nlohmann::json::object())},
+                         {"Image", info.value("Image", std::string())}};
+            changed = true;
+        }
+        kept[key] = mine[key];
+        out.push_back({id, mine[key]});
+    }
+    if (changed || kept.size() != mine.size()) {
+        mine = std::move(kept);
+        save_cache(cache);
+    }
+    return out;
+}
+
+}  // namespace cntr::kubernetes
