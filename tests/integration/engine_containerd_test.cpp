@@ -102,3 +102,31 @@ TEST(EngineKubernetes, NamespaceSlashPodWithOneContainer) {
     EXPECT_EQ(wrong_ns.exit_code, 125);
     EXPECT_NE(wrong_ns.err.find("no container"), std::string::npos) << wrong_ns.err;
 }
+
+TEST(EngineKubernetes, ReusedContainerIdIsNotResolvedWithItsOldLabels) {
+    // The labels are cached per task directory generation: an id deleted and
+    // created again with other labels must be seen with the new ones.
+    const std::string pod_a = unique_name("poda"), pod_b = unique_name("podb");
+    std::string id;
+    {
+        CtrContainer first("k8s.io", pod_labels(pod_a, "app"), "sleep 1000004");
+        id = first.id;
+        auto r = run({kCntr, "resolve", pod_a});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    const std::string again = "ctr -n k8s.io run -d --label cntr-test=1 " +
+                              pod_labels(pod_b, "app") + " " + kImage + " " + id + " sleep 1000005";
+    must(again);
+    OnExit guard("ctr -n k8s.io tasks kill -s SIGKILL " + id +
+                 " >/dev/null 2>&1; for i in $(seq 50); do "
+                 "ctr -n k8s.io tasks delete " +
+                 id +
+                 " >/dev/null 2>&1 && break; sleep 0.1; done; "
+                 "ctr -n k8s.io containers delete " +
+                 id + " >/dev/null 2>&1");
+    auto gone = run({kCntr, "resolve", "-t", "kubernetes", pod_a});
+    EXPECT_EQ(gone.exit_code, 125) << gone.out;
+    auto b = run({kCntr, "exec", pod_b, "--", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"});
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    EXPECT_EQ(b.out, "sleep 1000005 ");
+}
