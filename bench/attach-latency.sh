@@ -81,14 +81,14 @@ fi
 add docker-exec docker exec "$name" true
 add nsenter nsenter -t "$pid" -a true
 # Engine resolution measured on its own (issue 5): the hidden `cntr resolve`
-# prints the PID and exits, so resolve minus --version (process start-up) is
-# the time the engines took. "all engines" is the default order (docker,
+# prints the PID and exits, so resolve minus `resolve -t process_id PID` (start-up
+# and a stat of /proc/PID) is the time the engines took. "all engines" is the default order (docker,
 # podman, lxc, lxd, nspawn, kubernetes, containerd, rkt, process_id, each
 # probing cheaply); CNTR_DOCKER_CLI=1 makes docker use `docker inspect`
 # instead of the Engine API socket.
 if ((have_cntr)); then
     add cntr-cli env CNTR_DOCKER_CLI=1 "$CNTR" attach "$name" -- true
-    add start-up "$CNTR" --version
+    add start-up "$CNTR" resolve -t process_id "$pid"
     add resolve-api "$CNTR" resolve "$name"
     add resolve-api-docker-only "$CNTR" resolve -t docker "$name"
     add resolve-cli env CNTR_DOCKER_CLI=1 "$CNTR" resolve "$name"
@@ -150,7 +150,7 @@ status=0
 if ((have_cntr)); then
     m() { printf '%s' "${median_ms[$1]}"; }
     sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-    echo "engine resolution (median of cntr resolve minus cntr --version start-up), ms:"
+    echo "engine resolution (median of cntr resolve NAME minus cntr resolve -t process_id PID), ms:"
     printf '  %-48s %10s\n' "all engines, docker via Engine API" "$(sub "$(m resolve-api)" "$(m start-up)")" \
         "docker only (-t docker), Engine API" "$(sub "$(m resolve-api-docker-only)" "$(m start-up)")" \
         "all engines, docker via CLI (CNTR_DOCKER_CLI=1)" "$(sub "$(m resolve-cli)" "$(m start-up)")"
