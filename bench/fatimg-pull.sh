@@ -3,7 +3,7 @@
 # the same multi-layer image from the same local registry, in the same run.
 #
 # usage: fatimg-pull.sh [--runs N] [--check]
-#   --runs N   measured runs per tool (default 5, after one warm-up run each)
+#   --runs N   measured runs per tool (default 7, after one warm-up run each)
 #   --check    exit 2 if the target "cntr-fatimg <= 1.0 x skopeo+umoci" is not met
 # Environment: CNTR_FATIMG=path to cntr-fatimg (default: build/bin/cntr-fatimg; use a
 #   Release build for numbers), CNTR_BENCH_CACHE=where the built image is cached
@@ -13,8 +13,9 @@
 # layer 2 = /usr/share/doc, layer 3 = /etc/ssl (gzip, GNU tar, numeric owners), an OCI
 # layout pushed with skopeo to the anonymous registry of tests/engines/registry-fixture.sh
 # (started here if it is not running, and then stopped again on exit). Each run
-# starts from an empty store / empty directories; the two tools alternate. Prints
-# the median wall time of each and the ratio. Run as root.
+# starts from an empty store / empty directories (removed, then `sync`, outside the
+# timing); the two tools alternate. Prints the median wall and CPU (user+sys) time of
+# each and the ratios; the target applies to wall time. Run as root.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,7 +29,7 @@ log() { printf 'fatimg-pull: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 usage() { sed -n 's/^# usage: //p' "$0"; }
 
-runs=5 check=0
+runs=7 check=0
 while (($#)); do
     case $1 in
     --runs) runs=${2:?--runs needs a number}; shift ;;
@@ -109,26 +110,33 @@ files=$(tar -tzf "$CACHE/layout/blobs/sha256/$(sed 's/.*"digest":"sha256:\([0-9a
 bytes=$(du -cb "$CACHE"/layout/blobs/sha256/* | tail -1 | cut -f1)
 log "image $ref: ${#SOURCES[@]} layers, $((bytes / 1000000)) MB compressed, $files entries in layer 1"
 
-now() { date +%s%N; }
 run_fatimg() {
-    rm -rf "$tmp/store"
     "$FATIMG" --root "$tmp/store" pull -q "$ref" >/dev/null
 }
 run_skopeo_umoci() {
-    rm -rf "$tmp/oci" "$tmp/bundle"
     skopeo copy --quiet --src-tls-verify=false "docker://$ref" "oci:$tmp/oci:bench" >/dev/null
     umoci unpack --image "$tmp/oci:bench" "$tmp/bundle" >/dev/null 2>&1
 }
+# Runs "$@" from empty directories, after writing back the previous run's dirty pages,
+# and appends "wall_ms cpu_ms" (cpu = user + sys of the command and its children).
+measure() { # result-array-name command
+    local -n out=$1
+    shift
+    if [[ $1 == run_fatimg ]]; then rm -rf "$tmp/store"; else rm -rf "$tmp/oci" "$tmp/bundle"; fi
+    sync
+    local t
+    t=$({ TIMEFORMAT='%R %U %S'; time "$@"; } 2>&1 >/dev/null | tail -1)
+    out+=("$(awk '{printf "%d %d", $1 * 1000, ($2 + $3) * 1000}' <<<"$t")")
+}
 
 fat=() sk=()
-run_fatimg
-run_skopeo_umoci # warm-up: page cache and registry
+measure fat run_fatimg
+measure sk run_skopeo_umoci # warm-up: page cache and registry
+fat=() sk=()
 for ((i = 0; i < runs; i++)); do
-    t0=$(now); run_fatimg; t1=$(now)
-    fat+=($(((t1 - t0) / 1000000)))
-    t0=$(now); run_skopeo_umoci; t1=$(now)
-    sk+=($(((t1 - t0) / 1000000)))
-    log "run $((i + 1))/$runs: cntr-fatimg ${fat[-1]} ms, skopeo+umoci ${sk[-1]} ms"
+    measure fat run_fatimg
+    measure sk run_skopeo_umoci
+    log "run $((i + 1))/$runs: cntr-fatimg ${fat[-1]% *} ms (cpu ${fat[-1]#* } ms), skopeo+umoci ${sk[-1]% *} ms (cpu ${sk[-1]#* } ms)"
 done
 # Both unpacked the same tree? (sanity: same number of entries)
 n_fat=$(find "$tmp"/store/rootfs/*/ | wc -l)
@@ -136,12 +144,16 @@ n_sk=$(find "$tmp/bundle/rootfs" | wc -l)
 log "entries unpacked: cntr-fatimg $n_fat (incl. var/lib/cntr), umoci $n_sk"
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-mf=$(median "${fat[@]}")
-ms=$(median "${sk[@]}")
+column() { local -n arr=$1; local x; for x in "${arr[@]}"; do echo "${x% *}" "${x#* }"; done | awk -v c="$2" '{print $c}'; }
+mf=$(median $(column fat 1))
+ms=$(median $(column sk 1))
+cf=$(median $(column fat 2))
+cs=$(median $(column sk 2))
 ratio=$(awk -v a="$mf" -v b="$ms" 'BEGIN {printf "%.2f", a / b}')
-printf 'cntr-fatimg pull:          median %s ms (%s runs)\n' "$mf" "$runs"
-printf 'skopeo copy + umoci unpack: median %s ms (%s runs)\n' "$ms" "$runs"
-printf 'ratio cntr-fatimg / skopeo+umoci: %s (target <= %s)\n' "$ratio" "$TARGET"
+cratio=$(awk -v a="$cf" -v b="$cs" 'BEGIN {printf "%.2f", a / b}')
+printf 'cntr-fatimg pull:           median %s ms wall, %s ms cpu (%s runs)\n' "$mf" "$cf" "$runs"
+printf 'skopeo copy + umoci unpack: median %s ms wall, %s ms cpu (%s runs)\n' "$ms" "$cs" "$runs"
+printf 'ratio cntr-fatimg / skopeo+umoci: wall %s (target <= %s), cpu %s\n' "$ratio" "$TARGET" "$cratio"
 if ((check)) && awk -v r="$ratio" -v t="$TARGET" 'BEGIN {exit !(r > t)}'; then
     log "target missed"
     exit 2
