@@ -22,9 +22,11 @@ TEST(Cli, HelpAndVersion) {
 TEST(Cli, UnknownContainerNamesTheEnginesTried) {
     auto r = run({kCntr, "attach", "no-such-container-xyz"});
     EXPECT_EQ(r.exit_code, 125);
-    EXPECT_NE(r.err.find("no container 'no-such-container-xyz' found (tried: docker, process_id)"),
+    // Which engines are tried depends on what is installed; docker first, process_id last.
+    EXPECT_NE(r.err.find("no container 'no-such-container-xyz' found (tried: docker, "),
               std::string::npos)
         << r.err;
+    EXPECT_NE(r.err.find(", process_id)"), std::string::npos) << r.err;
 }
 
 TEST(Cli, UnknownEngineType) {
