@@ -73,7 +73,8 @@ class LayerApplier {
         throw UserError(fmt::format("unpacking layer {} ({}) entry \"{}\": {}: {}", index_ + 1,
                                     layer_.digest, entry, op, std::strerror(errno)));
     }
-    std::vector<std::string> split(const std::string& raw) const;
+    // `entry` names the archive entry in refusals (differs from `raw` for link targets).
+    std::vector<std::string> split(const std::string& raw, const std::string& entry) const;
     Fd open_parent(const std::vector<std::string>& comps, size_t n, const std::string& entry,
                    bool create) const;
     void opaque(int parentfd, const std::string& parent_path, const std::string& entry);
@@ -97,15 +98,19 @@ std::string join(const std::vector<std::string>& comps, size_t n) {
     return s;
 }
 
-std::vector<std::string> LayerApplier::split(const std::string& raw) const {
-    if (raw.starts_with("/")) refuse(raw, "has an absolute name");
+std::vector<std::string> LayerApplier::split(const std::string& raw,
+                                             const std::string& entry) const {
+    const std::string what = raw == entry ? "" : " link target \"" + raw + "\"";
+    if (raw.starts_with("/"))
+        refuse(entry, what.empty() ? "has an absolute name" : "has an absolute" + what);
     std::vector<std::string> comps;
     size_t pos = 0;
     while (pos <= raw.size()) {
         size_t next = raw.find('/', pos);
         if (next == std::string::npos) next = raw.size();
         std::string c = raw.substr(pos, next - pos);
-        if (c == "..") refuse(raw, "contains \"..\"");
+        if (c == "..")
+            refuse(entry, what.empty() ? "contains \"..\"" : "has a" + what + " containing \"..\"");
         if (!c.empty() && c != ".") comps.push_back(c);
         pos = next + 1;
     }
@@ -206,7 +211,7 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
         throw UserError(
             fmt::format("layer {} ({}): entry without a name", index_ + 1, layer_.digest));
     const std::string raw = raw_c;
-    auto comps = split(raw);
+    auto comps = split(raw, raw);
     if (comps.empty()) return;  // "./": the root itself, which we own
     const std::string base = comps.back();
     const std::string path = join(comps, comps.size());
@@ -237,7 +242,7 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
     written_.insert(path);
 
     if (hardlink) {
-        auto tcomps = split(hardlink);
+        auto tcomps = split(hardlink, raw);
         if (tcomps.empty()) refuse(raw, "is a hard link to the image root");
         Fd tparent = open_parent(tcomps, tcomps.size() - 1, raw, false);
         if (::linkat(tparent.get(), tcomps.back().c_str(), parent.get(), base.c_str(), 0) != 0)

@@ -237,7 +237,20 @@ std::vector<Hostile> hostile_images(const std::string& outside) {
     Layer dir_link;
     dir_link.entries = {dir("d"), symlink("d/up", "../../../../.." + outside),
                         file("d/up/deep", "x")};
+    Layer wh1;
+    wh1.entries = {symlink("evil4", outside)};
+    Layer wh2;
+    wh2.entries = {file("evil4/.wh.secret", "")};
+    Layer opq2;
+    opq2.entries = {file("evil4/.wh..wh..opq", "")};
+    Layer abs_link;
+    abs_link.entries = {hardlink("passwd", "/etc/passwd")};
     return {{"absolute name", {abs}, "abs-pwned"},
+            {"whiteout through symlink", {wh1, wh2}, "evil4/.wh.secret"},
+            {"opaque marker through symlink", {wh1, opq2}, "evil4/.wh..wh..opq"},
+            {"hard link to an absolute path",
+             {abs_link},
+             "\"passwd\" has an absolute link target \"/etc/passwd\""},
             {"dot-dot", {dots}, "dots-pwned"},
             {"symlink then write (two layers)", {link1, link2}, "evil/pwned"},
             {"symlink then write (one layer)", {same_layer}, "evil2/pwned2"},
