@@ -76,11 +76,11 @@ void require_privileges(const char* command) {
         throw UserError(std::string("cntr ") + command + " is missing " + full_missing +
                         " (root without these capabilities, e.g. inside a container): run it with "
                         "all capabilities (docker run --privileged, or sudo on the host)");
-    throw UserError(std::string("cntr ") + command + " needs privileges: it is missing " +
-                    unpriv_missing + ". Run it as root (sudo cntr " + command +
-                    " ...), or, to attach to your own rootless containers, give the binary "
-                    "file capabilities: sudo setcap cap_sys_admin,cap_sys_chroot=ep $(command -v "
-                    "cntr)");
+    throw UserError(std::string("cntr ") + command + " must run as root: it is missing " +
+                    unpriv_missing + ". Try: sudo cntr " + command +
+                    " ... Or, to attach to your own rootless containers without sudo, give the "
+                    "binary file capabilities: sudo setcap cap_sys_admin,cap_sys_chroot=ep "
+                    "$(command -v cntr)");
 }
 
 void require_target_access(pid_t pid, const char* command) {
