@@ -154,6 +154,15 @@ TEST_F(FatimgRegistry, PullTlsWithBasicAuthFromCredsAndAuthFiles) {
                                scratch.dir() + "/store2", "pull", ref});
     EXPECT_EQ(r2.exit_code, 0) << r2.err;
 
+    // ${XDG_RUNTIME_DIR}/containers/auth.json
+    fs::create_directories(scratch.dir() + "/xdg/containers");
+    fs::copy_file(auth, scratch.dir() + "/xdg/containers/auth.json");
+    auto rx =
+        cntr::test::run({"env", "-u", "REGISTRY_AUTH_FILE",
+                         "XDG_RUNTIME_DIR=" + scratch.dir() + "/xdg", "HOME=" + scratch.dir(),
+                         fatimg_binary(), "--root", scratch.dir() + "/store-xdg", "pull", ref});
+    EXPECT_EQ(rx.exit_code, 0) << rx.err;
+
     // ~/.docker/config.json
     fs::create_directories(scratch.dir() + "/home/.docker");
     fs::copy_file(auth, scratch.dir() + "/home/.docker/config.json");
