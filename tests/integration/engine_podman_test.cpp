@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 
+#include <stdexcept>
+
 #include "engine_support.hpp"
 
 using namespace cntr::test;
@@ -17,7 +19,13 @@ const std::string kRunArgs =
     "--runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "
     "--label cntr-test=1";
 
-std::string user_uid() { return std::to_string(::getpwnam(kUser.c_str())->pw_uid); }
+std::string user_uid() {
+    const passwd* pw = ::getpwnam(kUser.c_str());
+    if (pw == nullptr)
+        throw std::runtime_error("no user " + kUser +
+                                 ": run tests/engines/podman-fixture.sh setup");
+    return std::to_string(pw->pw_uid);
+}
 
 std::string as_user(const std::string& cmd) {
     return "cd / && runuser -u " + kUser + " -- env HOME=/home/" + kUser +
