@@ -103,11 +103,18 @@ class Registry {
                 fmt::format("registry {} sent a manifest of {} bytes for {} (limit 4 MiB)",
                             ref_.registry, r.body.size(), ref_.name()));
         std::string digest = sha256_of(r.body);
-        if (tag_or_digest.starts_with("sha256:") && digest != tag_or_digest)
+        // By tag there is no digest of our own to check against; the registry's
+        // Docker-Content-Digest header still catches a manifest corrupted in its storage.
+        std::string expected = tag_or_digest.starts_with("sha256:") ? tag_or_digest : "";
+        if (expected.empty()) {
+            auto h = r.headers.find("docker-content-digest");
+            if (h != r.headers.end() && h->second.starts_with("sha256:")) expected = h->second;
+        }
+        if (!expected.empty() && digest != expected)
             throw UserError(
                 fmt::format("digest mismatch for manifest {} of {}: its content hashes to {}; "
                             "nothing of this image was stored",
-                            tag_or_digest, ref_.name(), digest));
+                            expected, ref_.name(), digest));
         return {r.body, digest};
     }
 

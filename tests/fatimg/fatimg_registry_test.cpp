@@ -245,6 +245,28 @@ TEST_F(FatimgRegistry, TamperedBlobInRegistryStorageIsRefusedNamingDigest) {
     EXPECT_EQ(snapshot(scratch.store()), before);
 }
 
+TEST_F(FatimgRegistry, TamperedManifestInRegistryStorageIsRefused) {
+    std::string ref = push_anon("tamper-manifest", small_image("tamper-manifest"));
+    std::string layout = scratch.dir() + "/layout-tamper-manifest";
+    std::string digest = json::parse(read_text(layout + "/index.json"))["manifests"][0]["digest"];
+    std::string hex = digest.substr(7);
+    std::string data_file = env["ANON_STORAGE"] + "/docker/registry/v2/blobs/sha256/" +
+                            hex.substr(0, 2) + "/" + hex + "/data";
+    std::string data = read_text(data_file);
+    // Still valid JSON of the same size: only the config's media type changes case.
+    auto pos = data.find("config.v1+json");
+    ASSERT_NE(pos, std::string::npos) << data;
+    data[pos] = 'C';
+    std::ofstream(data_file, std::ios::binary | std::ios::trunc) << data;
+
+    ASSERT_EQ(fatimg(scratch.store(), {"ls"}).exit_code, 0);
+    auto before = snapshot(scratch.store());
+    auto r = fatimg(scratch.store(), {"pull", ref});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("digest mismatch for manifest " + digest), std::string::npos) << r.err;
+    EXPECT_EQ(snapshot(scratch.store()), before);
+}
+
 TEST_F(FatimgRegistry, HostileImageFromRegistryIsRefused) {
     std::string outside = scratch.dir() + "/outside";
     fs::create_directories(outside);
