@@ -34,7 +34,7 @@ PACKAGES=(
     # machinectl; setcap for the non-root mode
     podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container libcap2-bin
     # shells whose completion scripts (completions/) are syntax-checked by the tests
-    bash-completion zsh fish
+    bash-completion zsh fish curl
 )
 
 missing=()

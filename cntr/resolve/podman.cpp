@@ -6,8 +6,11 @@
 // `podman inspect` starts a Go binary that opens the whole libpod state
 // (~100 ms), too slow to pay on every attach for every name. So the store's
 // containers.json (containers/storage's own index of names and ids, a plain
-// JSON file) is read first, and podman only runs for a name the store has.
-// The CLI runs as the store's owner, as a rootless store must be opened.
+// JSON file) is read first, and podman is only asked about a name the store
+// has: through its API socket when `podman system service` listens
+// (/run/podman/podman.sock, or $XDG_RUNTIME_DIR/podman/podman.sock of the
+// store's user; a few ms), else with the CLI, run as the store's owner, as a
+// rootless store must be opened.
 #include <dirent.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -30,11 +33,14 @@ struct Store {
     std::string graphroot;
     std::optional<RunAs> as;  // nullopt: root's store, podman runs as root
     std::string cli;          // how the user would run podman for this store
+    std::string api_socket;   // its `podman system service` socket
 };
 
 std::vector<Store> stores() {
     std::vector<Store> out;
-    if (::geteuid() == 0) out.push_back({"/var/lib/containers/storage", std::nullopt, "podman"});
+    if (::geteuid() == 0)
+        out.push_back(
+            {"/var/lib/containers/storage", std::nullopt, "podman", "/run/podman/podman.sock"});
     if (auto user = invoking_user()) {
         std::string data = user->home + "/.local/share";
         if (const char* x = std::getenv("XDG_DATA_HOME");
@@ -44,7 +50,8 @@ std::vector<Store> stores() {
         if (::getuid() == 0)
             if (passwd* pw = ::getpwuid(user->uid))
                 cli = std::string("sudo -u ") + pw->pw_name + " podman";
-        out.push_back({data + "/containers/storage", user, cli});
+        out.push_back({data + "/containers/storage", user, cli,
+                       "/run/user/" + std::to_string(user->uid) + "/podman/podman.sock"});
     }
     return out;
 }
@@ -74,6 +81,24 @@ bool store_knows(const Store& store, const std::string& name) {
     return false;
 }
 
+// The libpod API answers the same JSON as `podman inspect`. nullopt when no
+// service listens (then the CLI is asked); an empty id when it knows no such
+// container.
+std::optional<ContainerInfo> from_api(const Store& store, const std::string& container) {
+    if (!is_socket(store.api_socket) || ::access(store.api_socket.c_str(), R_OK | W_OK) != 0)
+        return std::nullopt;
+    auto r = http_get_unix(store.api_socket,
+                           "/v4.0.0/libpod/containers/" + url_escape(container) + "/json");
+    if (r.status == 0) return std::nullopt;
+    if (r.status == 404) return ContainerInfo{};
+    auto json = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !json.is_object()) {
+        log::debug("podman API {}: HTTP {}: {}", store.api_socket, r.status, r.body.substr(0, 200));
+        return std::nullopt;
+    }
+    return engine::from_docker_inspect(json, store.cli);
+}
+
 class PodmanResolver final : public ContainerResolver {
   public:
     [[nodiscard]] std::string_view name() const override { return "podman"; }
@@ -86,6 +111,10 @@ class PodmanResolver final : public ContainerResolver {
         std::vector<ContainerInfo> out;
         for (const auto& store : stores()) {
             if (!store_knows(store, container)) continue;
+            if (auto api = from_api(store, container)) {
+                if (!api->id.empty()) out.push_back(std::move(*api));
+                continue;
+            }
             auto r = run_tool({"podman", "container", "inspect", container}, store.as);
             if (r.exit_code != 0) {
                 log::debug("podman inspect {} ({}): {}", container, store.graphroot, r.err);

@@ -152,3 +152,27 @@ TEST(EngineAmbiguity, SameNameInDockerAndPodmanListsBothWithTypeHints) {
     EXPECT_EQ(picked.exit_code, 0) << picked.err;
     EXPECT_EQ(picked.out, p.name + "-host\n");
 }
+
+TEST(EnginePodman, AsksTheApiSocketWhenTheServiceRuns) {
+    PodmanContainer c(false);
+    auto via_cli = run({kCntr, "-v", "resolve", "-t", "podman", c.name});
+    ASSERT_EQ(via_cli.exit_code, 0) << via_cli.err;
+    EXPECT_NE(via_cli.err.find("ran podman"), std::string::npos) << via_cli.err;
+
+    // Our own `podman system service` on the rootful socket, stopped by pid.
+    const std::string sock = "/run/podman/podman.sock";
+    if (sh("test -S " + sock).exit_code == 0) GTEST_FAIL() << sock << " already exists";
+    const std::string pid = must("mkdir -p /run/podman && (podman system service -t 0 unix://" +
+                                 sock + " >/dev/null 2>&1 & echo $!)");
+    OnExit stop("kill " + pid + "; for i in $(seq 50); do kill -0 " + pid +
+                " 2>/dev/null || break; sleep 0.1; done; rm -f " + sock);
+    ASSERT_TRUE(eventually(
+        [&] { return sh("curl -sf --unix-socket " + sock + " http://d/_ping").exit_code == 0; },
+        std::chrono::seconds(20)));
+    auto via_api = run({kCntr, "-v", "resolve", "-t", "podman", c.name});
+    ASSERT_EQ(via_api.exit_code, 0) << via_api.err;
+    EXPECT_EQ(via_api.out, via_cli.out);
+    EXPECT_EQ(via_api.err.find("ran podman"), std::string::npos) << via_api.err;
+    auto e = run({kCntr, "exec", c.name, "--", "hostname"});
+    EXPECT_EQ(e.out, c.name + "-host\n") << e.err;
+}
