@@ -47,3 +47,15 @@ TEST(EngineDockerCli, TcpDockerHostUsesTheCli) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "tcp-host\n");
 }
+
+TEST(EngineDocker, FullIdSeenByDockerAndContainerdIsOneContainer) {
+    // dockerd's containerd shows the container in its "moby" namespace under
+    // the same id: the same process through two engines is no ambiguity.
+    DockerContainer c;
+    auto r = run({kCntr, "resolve", c.id()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "docker " + std::to_string(c.pid()) + " " + c.name() + "\n");
+    auto moby = run({kCntr, "resolve", "-t", "containerd", c.id()});
+    ASSERT_EQ(moby.exit_code, 0) << moby.err;
+    EXPECT_EQ(moby.out, "containerd " + std::to_string(c.pid()) + " " + c.id() + "\n");
+}
