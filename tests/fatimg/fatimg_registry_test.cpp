@@ -79,7 +79,14 @@ class FatimgRegistry : public ::testing::Test {
 TEST_F(FatimgRegistry, PullAnonymousOciGzipZstdAndUncompressed) {
     for (auto c : {Compression::gzip, Compression::zstd, Compression::none}) {
         std::string name = c == Compression::gzip ? "gz" : c == Compression::zstd ? "zst" : "plain";
-        std::string ref = push_anon("anon-" + name, small_image("marker-" + name, c));
+        std::string media = c == Compression::gzip   ? "application/vnd.oci.image.layer.v1.tar+gzip"
+                            : c == Compression::zstd ? "application/vnd.oci.image.layer.v1.tar+zstd"
+                                                     : "application/vnd.oci.image.layer.v1.tar";
+        std::string layout = scratch.dir() + "/layout-raw-" + name;
+        write_oci_layout(layout, "t", small_image("marker-" + name, c));
+        std::string repo = unique("anon-" + name);
+        ASSERT_EQ(push_raw(layout, env["ANON"], repo, "1"), "");
+        std::string ref = env["ANON"] + "/" + repo + ":1";
         auto r = fatimg(scratch.store(), {"pull", ref});
         ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
         std::string root = cntr::test::trim(r.out);
@@ -87,6 +94,8 @@ TEST_F(FatimgRegistry, PullAnonymousOciGzipZstdAndUncompressed) {
         EXPECT_FALSE(fs::exists(root + "/etc/gone"));
         EXPECT_EQ(lstat_of(root + "/bin/tool").st_ino, lstat_of(root + "/bin/tool2").st_ino);
         EXPECT_TRUE(fs::is_directory(root + "/var/lib/cntr"));
+        auto in = json::parse(fatimg(scratch.store(), {"inspect", ref}).out);
+        EXPECT_EQ(in["layers"][0]["mediaType"], media) << "the registry served the layer as pushed";
     }
 }
 
@@ -315,7 +324,11 @@ TEST_F(FatimgRegistry, PullKilledMidDownloadLeavesStoreAsBefore) {
     Layer big;
     big.compression = Compression::none;
     big.entries = {file("noise", std::move(noise))};
-    std::string ref = push_anon("interrupted", {big});
+    std::string layout = scratch.dir() + "/layout-interrupted";
+    write_oci_layout(layout, "t", {big});
+    std::string repo = unique("interrupted");
+    ASSERT_EQ(push_raw(layout, env["ANON"], repo, "1"), "");  // skopeo would gzip it first
+    std::string ref = env["ANON"] + "/" + repo + ":1";
     std::string small = push_anon("already-there", small_image("before"));
     ASSERT_EQ(fatimg(scratch.store(), {"pull", small}).exit_code, 0);
     auto before = snapshot(scratch.store());
@@ -350,6 +363,28 @@ TEST_F(FatimgRegistry, PullKilledMidDownloadLeavesStoreAsBefore) {
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(fs::file_size(cntr::test::trim(again.out) + "/noise"), 192u << 20);
     EXPECT_TRUE(fs::is_empty(scratch.store() + "/tmp")) << "the next run removed the leftovers";
+}
+
+TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
+    Layer l;
+    l.entries = {file("blob", std::string(3u << 20, 'x'))};
+    l.compression = Compression::none;
+    std::string layout = scratch.dir() + "/layout-progress";
+    write_oci_layout(layout, "t", {l});
+    std::string repo = unique("progress");
+    ASSERT_EQ(push_raw(layout, env["ANON"], repo, "1"), "");
+    std::string ref = env["ANON"] + "/" + repo + ":1";
+    auto tty = cntr::test::run_on_pty({fatimg_binary(), "--root", scratch.store(), "pull", ref},
+                                      winsize{24, 80, 0, 0}, [](int, const std::string&) {});
+    EXPECT_EQ(tty.exit_code, 0) << tty.out;
+    EXPECT_NE(tty.out.find("=] 3.1/3.1 MB"), std::string::npos) << tty.out;
+    auto piped = fatimg(scratch.dir() + "/store2", {"pull", ref});
+    EXPECT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.err, "");
+    auto quiet = cntr::test::run_on_pty(
+        {fatimg_binary(), "--root", scratch.dir() + "/store3", "pull", "-q", ref},
+        winsize{24, 80, 0, 0}, [](int, const std::string&) {});
+    EXPECT_EQ(quiet.out.find("MB"), std::string::npos) << quiet.out;
 }
 
 TEST_F(FatimgRegistry, PullAgainWhenUpToDateKeepsTheSameRootfs) {

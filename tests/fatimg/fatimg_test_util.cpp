@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <strings.h>
+
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace cntr::fatimg::test {
 
@@ -73,6 +77,44 @@ cntr::test::ProcessResult skopeo_push(const std::string& layout_dir, const std::
     argv.push_back("oci:" + layout_dir + ":" + tag);
     argv.push_back("docker://" + dest);
     return cntr::test::run(argv, {}, std::chrono::seconds(120));
+}
+
+std::string push_raw(const std::string& layout_dir, const std::string& registry,
+                     const std::string& repo, const std::string& tag) {
+    auto index = nlohmann::json::parse(read_text(layout_dir + "/index.json"));
+    std::string mdigest = index["manifests"][0]["digest"];
+    std::string mpath = layout_dir + "/blobs/sha256/" + mdigest.substr(7);
+    auto manifest = nlohmann::json::parse(read_text(mpath));
+    std::vector<std::string> blobs = {manifest["config"]["digest"]};
+    for (const auto& l : manifest["layers"]) blobs.push_back(l["digest"]);
+    const std::string base = "http://" + registry + "/v2/" + repo;
+    for (const auto& d : blobs) {
+        auto post = cntr::test::run(
+            {"curl", "-fsS", "-X", "POST", "-D", "-", "-o", "/dev/null", base + "/blobs/uploads/"});
+        if (post.exit_code != 0) return "POST upload: " + post.err;
+        std::string location;
+        std::istringstream hs(post.out);
+        for (std::string line; std::getline(hs, line);) {
+            if (line.size() > 9 && strncasecmp(line.c_str(), "location:", 9) == 0) {
+                location = cntr::test::trim(line.substr(9));
+            }
+        }
+        if (location.empty()) return "no Location in " + post.out;
+        if (location.starts_with("/")) location = "http://" + registry + location;
+        location +=
+            (location.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + d;
+        auto put = cntr::test::run({"curl", "-fsS", "-X", "PUT", "-H",
+                                    "Content-Type: application/octet-stream", "--data-binary",
+                                    "@" + layout_dir + "/blobs/sha256/" + d.substr(7), location});
+        if (put.exit_code != 0) return "PUT blob " + d + ": " + put.err;
+    }
+    auto put = cntr::test::run(
+        {"curl", "-fsS", "-X", "PUT", "-H",
+         "Content-Type: " +
+             manifest.value("mediaType", std::string("application/vnd.oci.image.manifest.v1+json")),
+         "--data-binary", "@" + mpath, base + "/manifests/" + tag});
+    if (put.exit_code != 0) return "PUT manifest: " + put.err;
+    return "";
 }
 
 }  // namespace cntr::fatimg::test

@@ -49,4 +49,10 @@ cntr::test::ProcessResult skopeo_push(const std::string& layout_dir, const std::
                                       const std::string& dest,
                                       const std::vector<std::string>& extra = {});
 
+// Uploads an OCI layout's image to an anonymous registry with the distribution API
+// itself (curl), byte for byte: skopeo would compress uncompressed layers on push.
+// Returns "" on success, else what failed.
+std::string push_raw(const std::string& layout_dir, const std::string& registry,
+                     const std::string& repo, const std::string& tag);
+
 }  // namespace cntr::fatimg::test
