@@ -285,8 +285,13 @@ std::string stage_registry_image(const Reference& ref, const StoreConfig& cfg, c
     ManifestInfo m = parse_manifest(body, "manifest " + digest + " of " + ref.name());
     staging.add_bytes(body, digest, ref.name());
     if (!store.has_blob(m.config)) reg.blob(m.config, staging);
-    for (const auto& l : m.layers)
-        if (!store.has_blob(l.digest) && !staging.has(l.digest)) reg.blob(l.digest, staging);
+    for (const auto& l : m.layers) {
+        if (store.has_blob(l.digest)) {
+            log::debug("layer {} already in the store; not downloaded", l.digest);
+            continue;
+        }
+        if (!staging.has(l.digest)) reg.blob(l.digest, staging);
+    }
     return digest;
 }
 

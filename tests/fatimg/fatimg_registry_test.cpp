@@ -387,6 +387,40 @@ TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
     EXPECT_EQ(quiet.out.find("MB"), std::string::npos) << quiet.out;
 }
 
+TEST_F(FatimgRegistry, LayersAlreadyInTheStoreAreReused) {
+    Layer base;
+    base.entries = {dir("etc"), file("etc/base", "shared base")};
+    Layer a, b;
+    a.entries = {file("etc/which", "a")};
+    b.entries = {file("etc/which", "b"), file("etc/.wh.base", "")};
+    std::string ra = push_anon("shared-a", {base, a});
+    std::string rb = push_anon("shared-b", {base, b});
+    auto pa = fatimg(scratch.store(), {"pull", ra});
+    ASSERT_EQ(pa.exit_code, 0) << pa.err;
+    auto pb = cntr::test::run({fatimg_binary(), "-v", "--root", scratch.store(), "pull", rb});
+    ASSERT_EQ(pb.exit_code, 0) << pb.err;
+    std::string root_a = cntr::test::trim(pa.out), root_b = cntr::test::trim(pb.out);
+    EXPECT_EQ(read_text(root_a + "/etc/which"), "a");
+    EXPECT_EQ(read_text(root_a + "/etc/base"), "shared base");
+    EXPECT_EQ(read_text(root_b + "/etc/which"), "b");
+    EXPECT_FALSE(fs::exists(root_b + "/etc/base"))
+        << "B's whiteout must not touch A's rootfs or the shared blob";
+    auto ia = json::parse(fatimg(scratch.store(), {"inspect", ra}).out);
+    auto ib = json::parse(fatimg(scratch.store(), {"inspect", rb}).out);
+    EXPECT_EQ(ia["layers"][0]["digest"], ib["layers"][0]["digest"]);
+    EXPECT_NE(pb.err.find("layer " + ib["layers"][0]["digest"].get<std::string>() +
+                          " already in the store"),
+              std::string::npos)
+        << pb.err;
+    // rm A + gc keeps the shared layer (B still uses it), then B is still complete.
+    ASSERT_EQ(fatimg(scratch.store(), {"rm", ra}).exit_code, 0);
+    ASSERT_EQ(fatimg(scratch.store(), {"gc"}).exit_code, 0);
+    EXPECT_TRUE(fs::exists(scratch.store() + "/blobs/sha256/" +
+                           ib["layers"][0]["digest"].get<std::string>().substr(7)));
+    EXPECT_FALSE(fs::exists(root_a));
+    EXPECT_EQ(read_text(root_b + "/etc/which"), "b");
+}
+
 TEST_F(FatimgRegistry, PullAgainWhenUpToDateKeepsTheSameRootfs) {
     std::string ref = push_anon("again", small_image("again"));
     auto a = fatimg(scratch.store(), {"pull", ref});
