@@ -36,7 +36,7 @@ _cntr() {
     local sub="" i positional=0
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-        -t | --type | --tools | --pull | --profile | --profiles | -u | --user | --shell | --path | --format) ((i++)) ;;
+        -t | --type | --tools | --pull | --profile | --profiles | -u | --user | --effective-user | --shell | --path | --format) ((i++)) ;;
         -*) ;;
         *) if [[ -z $sub ]]; then sub=${words[i]}; else positional=$((positional + 1)); fi ;;
         esac
@@ -51,7 +51,7 @@ _cntr() {
     --profiles) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --shell) COMPREPLY=($(compgen -c -- "$cur")); return 0 ;;
     --tools) COMPREPLY=($(compgen -W "host $(_cntr_containers | sed 's/^/container:/')" -- "$cur")); return 0 ;;
-    -u | --user) return 0 ;;
+    -u | --user | --effective-user) return 0 ;;
     esac
 
     case $sub in
@@ -64,7 +64,7 @@ _cntr() {
         ;;
     attach)
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "-h --help -t --type --tools --pull --profile --profiles -u --user --shell --path --" -- "$cur"))
+            COMPREPLY=($(compgen -W "-h --help -t --type --tools --pull --profile --profiles -u --user --effective-user --shell --path --" -- "$cur"))
         elif ((positional == 0)); then
             COMPREPLY=($(compgen -W "$(_cntr_containers)" -- "$cur"))
         else

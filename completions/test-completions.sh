@@ -41,6 +41,18 @@ types=$("$CNTR" attach --help | tr -s ' \n' ' ' | sed -n 's/.*in this order: \([
 check "engine types of cntr attach --help" "docker,podman,lxc,lxd,nspawn,kubernetes,containerd,rkt,process_id,command" "$types"
 grep -q "_cntr_types=\"${types//,/ }\"" "$HERE/cntr.bash" || { echo "FAIL cntr.bash engine list differs from $types"; fail=1; }
 
+# Every long option of each subcommand's --help is known to all three scripts.
+for sub in attach exec ps profiles; do
+    for opt in $("$CNTR" "$sub" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+        [[ $opt == --help ]] && continue
+        for f in cntr.bash _cntr cntr.fish; do
+            if [[ $f == cntr.fish ]]; then pat="-l ${opt#--}( |$)"; else pat="(^|[ '(*])${opt}([][ |)'=]|$)"; fi
+            grep -qE -- "$pat" "$HERE/$f" || { echo "FAIL $f does not complete cntr $sub $opt"; fail=1; }
+        done
+    done
+done
+echo "ok   every option of cntr SUB --help is in the scripts (unless FAIL above)"
+
 # bash
 bash_complete() {
     PATH=$tmp:$PATH bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _cntr; echo "${COMPREPLY[*]}"' _ "$HERE/cntr.bash" "$@"
