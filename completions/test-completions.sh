@@ -4,7 +4,8 @@
 # usage: test-completions.sh CNTR_BINARY
 # bash and fish completions are exercised for real (bash through its
 # completion function, fish with `complete -C`), zsh is parsed with zsh -n.
-# Container and profile names come from a stub `cntr` that prints recorded
+# Every option of every subcommand's --help must be completed by all three
+# scripts and documented in docs/cntr.1. Container and profile names come from a stub `cntr` that prints recorded
 # `cntr ps` / `cntr profiles list` output; the real binary is checked to have
 # exactly the subcommands and engine types the scripts complete.
 set -euo pipefail
@@ -45,13 +46,14 @@ grep -q "_cntr_types=\"${types//,/ }\"" "$HERE/cntr.bash" || { echo "FAIL cntr.b
 for sub in attach exec ps profiles; do
     for opt in $("$CNTR" "$sub" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
         [[ $opt == --help ]] && continue
+        grep -qF -- "${opt//-/\\-}" "$HERE/../docs/cntr.1" || { echo "FAIL docs/cntr.1 does not document cntr $sub $opt"; fail=1; }
         for f in cntr.bash _cntr cntr.fish; do
             if [[ $f == cntr.fish ]]; then pat="-l ${opt#--}( |$)"; else pat="(^|[ '(*])${opt}([][ |)'=]|$)"; fi
             grep -qE -- "$pat" "$HERE/$f" || { echo "FAIL $f does not complete cntr $sub $opt"; fail=1; }
         done
     done
 done
-echo "ok   every option of cntr SUB --help is in the scripts (unless FAIL above)"
+echo "ok   every option of cntr SUB --help is in the scripts and cntr.1 (unless FAIL above)"
 
 # bash
 bash_complete() {
