@@ -116,20 +116,30 @@ timed() {
         "$(python3 -c "print($t1 - $t_start)")" >&2
 }
 
+keep=/var/tmp/cntrfs-bench-logs  # server logs and core dumps survive the cleanup
+mkdir -p "$keep"
 start_server() {
-    "$server" --root "$data" --mount "$mnt" "$@" 2>>"$work/server.log" &
+    echo "== server args: $*" >>"$keep/server.log"
+    (cd "$keep" && ulimit -c unlimited && exec "$server" --root "$data" --mount "$mnt" "$@" \
+        2>>"$keep/server.log") &
     server_pid=$!
     for _ in $(seq 100); do
         mountpoint -q "$mnt" && stat "$mnt" >/dev/null 2>&1 && return 0
         sleep 0.05
     done
-    die "cntrfs-server did not mount (args: $*); see $work/server.log"
+    die "cntrfs-server did not mount (args: $*); see $keep/server.log"
 }
 stop_server() {
-    umount "$mnt"
-    wait "$server_pid" || true
+    local rc=0
+    umount "$mnt" 2>/dev/null || umount -l "$mnt"
+    wait "$server_pid" || rc=$?
     server_pid=""
+    if ((rc != 0)); then
+        echo "cntrfs-bench: cntrfs-server exited with status $rc; log and core in $keep" >&2
+        crashed+=("$1 (status $rc)")
+    fi
 }
+crashed=()
 
 fio_job() {  # fio_job DIR NAME RW BS SIZE [IO_SIZE] -> seconds (fio's own runtime)
     local dir=$1 name=$2 rw=$3 bs=$4 size=$5 io=${6:-$5}
@@ -137,7 +147,10 @@ fio_job() {  # fio_job DIR NAME RW BS SIZE [IO_SIZE] -> seconds (fio's own runti
     fio --name="$name" --directory="$dir" --filename=fio.$name.dat --rw="$rw" --bs="$bs" \
         --size="$size" --io_size="$io" --ioengine=psync --end_fsync=1 --invalidate=1 \
         --output-format=json 2>/dev/null |
-        python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; print((j["read"]["runtime"]+j["write"]["runtime"])/1000)'
+        python3 -c 'import json,sys
+try:
+    j=json.load(sys.stdin)["jobs"][0]; print((j["read"]["runtime"]+j["write"]["runtime"])/1000)
+except Exception: print("failed")'
 }
 
 sqlite_inserts() {
@@ -269,19 +282,23 @@ echo "tree: $tree_src ($nfiles entries); native in $data, CNTRFS at $mnt" >&2
 echo "== native and cntrfs all-on: ${all_on[*]}" >&2
 start_server "${all_on[@]}"
 run_suite all-on 1 1
-stop_server
+stop_server all-on
 if ((toggles)); then
     for t in "${toggle_order[@]}"; do
         echo "== cntrfs $t: ${toggle_args[$t]}" >&2
         # shellcheck disable=SC2086
         start_server ${toggle_args[$t]}
         run_suite "$t" 0 0
-        stop_server
+        stop_server "$t"
     done
 fi
 t_end=$(now)
 
-ratio() { python3 -c "print(f'{$2 / $1:.2f}')"; }
+ratio() {  # "-" when a run failed (empty or non-numeric time)
+    python3 -c "import sys
+try: print(f'{float(sys.argv[2]) / float(sys.argv[1]):.2f}')
+except Exception: print('-')" "$1" "$2"
+}
 {
     echo "## CNTRFS / native ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs, tree $tree_src: $nfiles entries)"
     echo
@@ -294,6 +311,7 @@ ratio() { python3 -c "print(f'{$2 / $1:.2f}')"; }
         extra=""
         [[ $w == dbench ]] && extra=" (s per GB)"
         echo "| $w$extra | $n | $c | $r | ${paper[$w]:--} |"
+        [[ $r == - ]] && continue
         logsum=$(python3 -c "import math; print($logsum + math.log($r))")
         count=$((count + 1))
         below=$(python3 -c "print($below + (1 if $r < 1.5 else 0))")
@@ -315,5 +333,6 @@ ratio() { python3 -c "print(f'{$2 / $1:.2f}')"; }
         done
     fi
     echo
+    ((${#crashed[@]})) && echo "SERVER FAILURES: ${crashed[*]} (see $keep)"
     echo "total bench time: $(python3 -c "print(f'{$t_end - $t_start:.0f}')") s"
 } | tee ${out:+"$out"}

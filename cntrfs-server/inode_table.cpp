@@ -71,6 +71,7 @@ Inode& InodeTable::remember(cntr::Fd fd, const struct stat& st) {
         inode->ino = st.st_ino;
         inode->ino_tag = dev.tag;
         inode->pseudo_fs = dev.pseudo_fs;
+        live_.insert(inode.get());
         it = inodes_.emplace(key, std::move(inode)).first;
     } else {
         unused = std::move(fd);
@@ -91,19 +92,31 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) {
     std::unique_ptr<Inode> doomed;  // declared before the lock: freed after it is released
     uint64_t underflow = 0;
     ino_t backing_ino = 0;
+    bool unknown = false;
     {
         std::lock_guard lock(mutex_);
-        if (n > inode.nlookup) {
+        unknown = !live_.contains(&inode);
+        if (unknown) n = 0;
+        if (unknown) {
+            // nothing to drop; logged below
+        } else if (n > inode.nlookup) {
             underflow = n - inode.nlookup;
             backing_ino = inode.ino;
             n = inode.nlookup;
         }
-        inode.nlookup -= n;
-        if (inode.nlookup == 0) {
+        if (!unknown) inode.nlookup -= n;
+        if (!unknown && inode.nlookup == 0) {
             auto it = inodes_.find(Key{inode.dev, inode.ino});
             doomed = std::move(it->second);
             inodes_.erase(it);
+            live_.erase(&inode);
         }
+    }
+    if (unknown) {
+        cntr::log::error(
+            "internal: forget of node id {:#x}, which is not (or no longer) ours; "
+            "ignored",
+            id);
     }
     if (underflow != 0) {
         cntr::log::error("internal: forget of {} more references than known for inode {}",

@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "fd.hpp"
@@ -115,7 +116,10 @@ class InodeTable {
     std::atomic<dev_t> self_dev_{0};
     std::mutex mutex_;
     std::unordered_map<Key, std::unique_ptr<Inode>, KeyHash> inodes_;  // guarded by mutex_
-    std::map<dev_t, DevInfo> devices_;                                 // guarded by mutex_
+    // The Inodes of inodes_ by address: a FORGET for a node id that is not (or no
+    // longer) ours is logged and ignored instead of touching freed memory.
+    std::unordered_set<const Inode*> live_;  // guarded by mutex_
+    std::map<dev_t, DevInfo> devices_;       // guarded by mutex_
 };
 
 }  // namespace cntrfs
