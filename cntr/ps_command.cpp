@@ -41,16 +41,10 @@ long process_uptime_seconds(pid_t pid) {
 std::string format_uptime(long s) {
     if (s < 0) return "-";
     const long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
-    char buf[32];
-    if (d > 0)
-        std::snprintf(buf, sizeof buf, "%ldd%ldh", d, h);
-    else if (h > 0)
-        std::snprintf(buf, sizeof buf, "%ldh%02ldm", h, m);
-    else if (m > 0)
-        std::snprintf(buf, sizeof buf, "%ldm%02lds", m, sec);
-    else
-        std::snprintf(buf, sizeof buf, "%lds", sec);
-    return buf;
+    if (d > 0) return fmt::format("{}d{}h", d, h);
+    if (h > 0) return fmt::format("{}h{:02}m", h, m);
+    if (m > 0) return fmt::format("{}m{:02}s", m, sec);
+    return fmt::format("{}s", sec);
 }
 
 int run_ps(const PsOptions& opts) {

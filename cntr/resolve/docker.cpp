@@ -115,7 +115,13 @@ class DockerResolver final : public ContainerResolver {
             return out;
         }
         if (!find_program("docker")) return {};
-        auto ids = split_lines(tool_output({"docker", "ps", "-q", "--no-trunc"}));
+        auto ps = run_tool({"docker", "ps", "-q", "--no-trunc"});
+        if (ps.exit_code != 0) {
+            // No daemon answers: like an engine that is not installed, no containers.
+            if (ps.err.find("Cannot connect") != std::string::npos) return {};
+            throw UserError("'docker ps' failed: " + ps.err);
+        }
+        auto ids = split_lines(ps.out);
         if (ids.empty()) return {};
         std::vector<std::string> argv{"docker", "inspect", "--type", "container"};
         argv.insert(argv.end(), ids.begin(), ids.end());

@@ -31,7 +31,9 @@ std::optional<std::string> find_program(const std::string& program) {
     std::string dir;
     while (std::getline(ss, dir, ':')) {
         if (dir.empty()) continue;
-        std::string candidate = dir + "/" + program;
+        std::string candidate = dir;
+        candidate += "/";
+        candidate += program;
         struct stat st {};
         if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
             ::access(candidate.c_str(), X_OK) == 0)
@@ -73,6 +75,7 @@ std::pair<Fd, Fd> make_pipe() {
         }
     }
     std::vector<char*> cargv;
+    cargv.reserve(argv.size() + 1);
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
     ::execv(path.c_str(), cargv.data());
@@ -85,8 +88,13 @@ ToolResult run_tool(const std::vector<std::string>& argv, const std::optional<Ru
                     std::chrono::milliseconds deadline) {
     auto path = find_program(argv.at(0));
     if (!path) throw UserError(argv[0] + " is not installed (not found on PATH)");
-    auto [out_r, out_w] = make_pipe();
-    auto [err_r, err_w] = make_pipe();
+    // Named variables, not structured bindings: a lambda captures these.
+    auto out_pipe = make_pipe();
+    auto err_pipe = make_pipe();
+    Fd& out_r = out_pipe.first;
+    Fd& out_w = out_pipe.second;
+    Fd& err_r = err_pipe.first;
+    Fd& err_w = err_pipe.second;
     ChildProcess child =
         ChildProcess::fork([&]() -> int { exec_child(*path, argv, as, out_w.get(), err_w.get()); });
     out_w.reset();

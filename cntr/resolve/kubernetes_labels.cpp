@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include <fmt/core.h>
+
 #include "file_io.hpp"
 #include "log.hpp"
 
@@ -54,7 +56,7 @@ std::vector<TaskLabels> k8s_task_labels(const containerd::Daemon& d) {
     std::vector<TaskLabels> out;
     nlohmann::json kept = nlohmann::json::object();
     for (const auto& [id, generation] : dirs) {
-        const std::string key = id + "@" + generation;
+        const std::string key = fmt::format("{}@{}", id, generation);
         if (!mine.contains(key)) {
             auto info = nlohmann::json::parse(
                 containerd::ctr_output(d, "k8s.io", {"containers", "info", id}), nullptr, false);
