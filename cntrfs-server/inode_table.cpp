@@ -43,6 +43,15 @@ InodeTable::InodeTable(cntr::Fd root_fd) {
     root_.ino = st.st_ino;
     root_.pseudo_fs = devices_.at(st.st_dev).pseudo_fs;
     root_.fd = std::move(root_fd);
+    root_.id = FUSE_ROOT_ID;
+}
+
+Inode& InodeTable::get(fuse_ino_t id) {
+    if (id == FUSE_ROOT_ID) return root_;
+    std::lock_guard lock(mutex_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) throw cntr::SysError("node id unknown to the server", ESTALE);
+    return *it->second;
 }
 
 InodeTable::DevInfo InodeTable::device(dev_t dev, int fd) {
@@ -71,7 +80,8 @@ Inode& InodeTable::remember(cntr::Fd fd, const struct stat& st) {
         inode->ino = st.st_ino;
         inode->ino_tag = dev.tag;
         inode->pseudo_fs = dev.pseudo_fs;
-        live_.insert(inode.get());
+        inode->id = next_id_++;
+        by_id_.emplace(inode->id, inode.get());
         it = inodes_.emplace(key, std::move(inode)).first;
     } else {
         unused = std::move(fd);
@@ -88,33 +98,33 @@ void InodeTable::add_ref(Inode& inode) {
 
 void InodeTable::forget(fuse_ino_t id, uint64_t n) {
     if (id == FUSE_ROOT_ID) return;  // the root is never dropped
-    Inode& inode = get(id);
-    std::unique_ptr<Inode> doomed;  // declared before the lock: freed after it is released
+    std::unique_ptr<Inode> doomed;   // declared before the lock: freed after it is released
     uint64_t underflow = 0;
     ino_t backing_ino = 0;
     bool unknown = false;
     {
         std::lock_guard lock(mutex_);
-        unknown = !live_.contains(&inode);
-        if (unknown) n = 0;
-        if (unknown) {
-            // nothing to drop; logged below
-        } else if (n > inode.nlookup) {
-            underflow = n - inode.nlookup;
-            backing_ino = inode.ino;
-            n = inode.nlookup;
-        }
-        if (!unknown) inode.nlookup -= n;
-        if (!unknown && inode.nlookup == 0) {
-            auto it = inodes_.find(Key{inode.dev, inode.ino});
-            doomed = std::move(it->second);
-            inodes_.erase(it);
-            live_.erase(&inode);
+        auto found = by_id_.find(id);
+        unknown = found == by_id_.end();
+        if (!unknown) {
+            Inode& inode = *found->second;
+            if (n > inode.nlookup) {
+                underflow = n - inode.nlookup;
+                backing_ino = inode.ino;
+                n = inode.nlookup;
+            }
+            inode.nlookup -= n;
+            if (inode.nlookup == 0) {
+                auto it = inodes_.find(Key{inode.dev, inode.ino});
+                doomed = std::move(it->second);
+                inodes_.erase(it);
+                by_id_.erase(found);
+            }
         }
     }
     if (unknown) {
         cntr::log::error(
-            "internal: forget of node id {:#x}, which is not (or no longer) ours; "
+            "internal: forget of node id {}, which is not (or no longer) known; "
             "ignored",
             id);
     }

@@ -4,14 +4,14 @@
 // and every repeated lookup of one name, land on one Inode. The table spans mount points
 // (serving host `/` crosses /proc, /sys, /dev, ...); st_dev tells their files apart.
 //
-// Node ids. The FUSE node id of an Inode is its address, as in libfuse's
-// passthrough_hp.cc; the root is FUSE_ROOT_ID and lives outside the map. Resolving a node
-// id therefore costs no lock and no hash lookup on the hot path of every request. This is
-// safe because (1) the kernel never uses a node id after the FORGETs that bring its lookup
-// count to zero, and (2) nothing that can race with such a FORGET touches the Inode:
-// release/releasedir work on the file handle alone, which owns its own descriptor. An id
-// map (id -> Inode under a lock) would survive a kernel bug better but costs a locked hash
-// lookup per request; we chose speed and wrote the invariant down here instead.
+// Node ids. Every Inode gets a node id of its own from a 64-bit counter, never reused,
+// and the table maps ids to Inodes. (An earlier version used the Inode's address, as
+// libfuse's passthrough_hp.cc does: no lock per request, but an address is reused as
+// soon as an Inode is freed, and the benchmark caught a FORGET arriving for an address
+// that no longer was ours - heap corruption in a release build, never under ASan, which
+// delays reuse. With ids that are never reused, a node id the table does not know is
+// answered with ESTALE and a FORGET for it is logged and ignored.) The cost is one
+// locked hash lookup per request. The root is FUSE_ROOT_ID and lives outside the map.
 //
 // Every Inode holds an O_PATH | O_NOFOLLOW descriptor. Besides giving fd-relative access
 // (no path strings, no symlink following), the descriptor pins the backing inode, so its
@@ -38,7 +38,6 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "fd.hpp"
@@ -52,6 +51,7 @@ struct Inode {
     uint64_t ino_tag = 0;    // xor-ed into st_ino when reported, see above
     bool pseudo_fs = false;  // procfs, sysfs, ...: st_size lies, read with direct_io
     uint64_t nlookup = 0;    // guarded by InodeTable::mutex_
+    fuse_ino_t id = 0;       // the node id; FUSE_ROOT_ID for the root
     // ctime (ns) at which the file was seen without security.capability; -1: unknown
     // (fs_xattr.cpp).
     std::atomic<int64_t> no_capability_ctime{-1};
@@ -69,13 +69,11 @@ class InodeTable {
     InodeTable& operator=(const InodeTable&) = delete;
 
     [[nodiscard]] Inode& root() { return root_; }
-    // The Inode a node id names. Valid for any id the kernel sends (see above).
-    [[nodiscard]] Inode& get(fuse_ino_t id) {
-        return id == FUSE_ROOT_ID ? root_ : *reinterpret_cast<Inode*>(id);
-    }
-    [[nodiscard]] fuse_ino_t node_id(const Inode& inode) const {
-        return &inode == &root_ ? FUSE_ROOT_ID : reinterpret_cast<fuse_ino_t>(&inode);
-    }
+    // The Inode a node id names; throws SysError(ESTALE) for an id that is not ours.
+    // The kernel holds a reference to every id it sends, so the Inode outlives the
+    // request.
+    [[nodiscard]] Inode& get(fuse_ino_t id);
+    [[nodiscard]] static fuse_ino_t node_id(const Inode& inode) { return inode.id; }
 
     // Counts one more kernel reference to the file `fd` refers to (stat `st`, taken from
     // fd) and returns its Inode; a file already known keeps its descriptor and `fd` is
@@ -116,10 +114,9 @@ class InodeTable {
     std::atomic<dev_t> self_dev_{0};
     std::mutex mutex_;
     std::unordered_map<Key, std::unique_ptr<Inode>, KeyHash> inodes_;  // guarded by mutex_
-    // The Inodes of inodes_ by address: a FORGET for a node id that is not (or no
-    // longer) ours is logged and ignored instead of touching freed memory.
-    std::unordered_set<const Inode*> live_;  // guarded by mutex_
-    std::map<dev_t, DevInfo> devices_;       // guarded by mutex_
+    std::unordered_map<fuse_ino_t, Inode*> by_id_;                     // guarded by mutex_
+    fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;                            // guarded by mutex_
+    std::map<dev_t, DevInfo> devices_;                                 // guarded by mutex_
 };
 
 }  // namespace cntrfs
