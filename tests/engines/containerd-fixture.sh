@@ -5,8 +5,9 @@
 #   setup    start the system containerd (/run/containerd/containerd.sock)
 #            unless one answers, and import the slim test image (a `docker
 #            save`) into the namespaces the tests use: cntr-test and k8s.io.
-#   cleanup  delete the tasks and containers labelled cntr-test=1 in every
-#            namespace, and stop containerd if, and only if, setup started it.
+#   cleanup  delete the tasks and containers labelled cntr-test=1 in the
+#            namespaces above (never moby's: dockerd may share this containerd),
+#            and stop containerd if, and only if, setup started it.
 set -euo pipefail
 FIXTURE=containerd-fixture
 # shellcheck source=engine-common.sh
@@ -29,7 +30,9 @@ setup() {
 cleanup() {
     local rc=0 ns id
     if ctr version >/dev/null 2>&1; then
-        for ns in $(ctr namespaces ls -q); do
+        # Only our namespaces: dockerd may use this containerd too, and its
+        # "moby" containers carry the docker tests' cntr-test=1 label.
+        for ns in "${NAMESPACES[@]}"; do
             for id in $(ctr -n "$ns" containers ls -q "labels.\"cntr-test\"==1"); do
                 ctr -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
                 for _ in $(seq 1 50); do
