@@ -44,7 +44,15 @@ cleanup() {
             done
         done
     fi
-    stop_daemon containerd
+    # A dockerd started after us may have adopted this containerd (it uses
+    # /run/containerd/containerd.sock when it exists): then it must stay.
+    if ctr namespaces ls -q 2>/dev/null | grep -qx moby &&
+        [[ -n $(ctr -n moby tasks ls -q 2>/dev/null) ]]; then
+        log "dockerd runs its containers on this containerd; leaving it running"
+        rm -f "$STATE/fixture-containerd.pid"
+    else
+        stop_daemon containerd
+    fi
     ((rc == 0)) || die "cleanup failed"
     log "cleanup done"
 }

@@ -28,7 +28,8 @@ slim_tar() {
 }
 
 # Starts "$@" in its own session with output to $logfile unless `probe` works;
-# remembers the pid in $STATE/$name.pid so stop_daemon stops only ours.
+# remembers the pid in $STATE/fixture-$name.pid (not $name.pid: dockerd-up.sh
+# keeps its own containerd.pid there) so stop_daemon stops only ours.
 start_daemon() {
     local name=$1 probe=$2 logfile=$3
     shift 3
@@ -37,17 +38,17 @@ start_daemon() {
         return 0
     fi
     setsid "$@" >>"$logfile" 2>&1 </dev/null &
-    echo $! >"$STATE/$name.pid"
+    echo $! >"$STATE/fixture-$name.pid"
     for _ in $(seq 1 100); do
         eval "$probe" >/dev/null 2>&1 && { log "started $name (pid $(cat "$STATE/$name.pid"), log $logfile)"; return 0; }
-        kill -0 "$(cat "$STATE/$name.pid")" 2>/dev/null || die "$name exited at start; see $logfile"
+        kill -0 "$(cat "$STATE/fixture-$name.pid")" 2>/dev/null || die "$name exited at start; see $logfile"
         sleep 0.2
     done
     die "$name did not answer within 20 s; see $logfile"
 }
 
 stop_daemon() {
-    local name=$1 pidfile=$STATE/$1.pid pid
+    local name=$1 pidfile=$STATE/fixture-$1.pid pid
     [[ -f $pidfile ]] || { log "$name was not started by us; leaving it running"; return 0; }
     pid=$(cat "$pidfile")
     if kill -0 "$pid" 2>/dev/null; then
