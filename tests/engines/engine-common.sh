@@ -40,7 +40,7 @@ start_daemon() {
     setsid "$@" >>"$logfile" 2>&1 </dev/null &
     echo $! >"$STATE/fixture-$name.pid"
     for _ in $(seq 1 100); do
-        eval "$probe" >/dev/null 2>&1 && { log "started $name (pid $(cat "$STATE/$name.pid"), log $logfile)"; return 0; }
+        eval "$probe" >/dev/null 2>&1 && { log "started $name (pid $(cat "$STATE/fixture-$name.pid"), log $logfile)"; return 0; }
         kill -0 "$(cat "$STATE/fixture-$name.pid")" 2>/dev/null || die "$name exited at start; see $logfile"
         sleep 0.2
     done
