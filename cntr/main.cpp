@@ -64,7 +64,10 @@ int main(int argc, char** argv) {
 
     const std::string types_help = "Container engines to try, comma separated, in this order: " +
                                    join(cntr::known_container_types()) +
-                                   " (default: " + join(cntr::default_container_types()) + ")";
+                                   " (default: " + join(cntr::default_container_types()) +
+                                   "; engines that are not installed are skipped unless named "
+                                   "with -t; a name that matches several containers is an error "
+                                   "listing them)";
     auto add_target_options = [&](CLI::App* cmd, std::string& container, std::string& types,
                                   bool required) {
         cmd->add_option("container", container,
@@ -154,6 +157,7 @@ int main(int argc, char** argv) {
     ps_cmd->add_option("--format", ps.format, "table (default) or json")
         ->check(CLI::IsMember({"table", "json"}));
     ps_cmd->add_option("-t,--type", ps_types, "Engines to list, comma separated (default: all)");
+    ps_cmd->footer("Exit status: 0; 1 when an engine could not be listed (the others are shown).");
     std::string resolve_name, resolve_types = join(cntr::default_container_types());
     auto* resolve_cmd =
         app.add_subcommand("resolve", "Print ENGINE PID NAME of CONTAINER")->group("");
