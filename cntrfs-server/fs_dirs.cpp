@@ -65,44 +65,49 @@ void FileSystem::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void FileSystem::readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi,
                          bool plus) {
     DirHandle& d = handle_of(fi);
-    std::lock_guard lock(d.mutex);
     auto buf = std::make_unique_for_overwrite<char[]>(size);
     size_t used = 0;
     int err = 0;
+    {
+        // The lock must be released before the reply: once the kernel has the reply, the
+        // caller may close the directory and RELEASEDIR (another thread) frees `d` with
+        // its mutex. Unlocking after replying corrupted the heap under load.
+        std::lock_guard lock(d.mutex);
+        if (off != d.offset) {
+            ::seekdir(d.dir.get(), off);
+            d.offset = off;
+        }
+        for (;;) {
+            errno = 0;
+            dirent* ent = ::readdir(d.dir.get());
+            if (ent == nullptr) {
+                err = errno;
+                break;
+            }
+            d.offset = ent->d_off;
 
-    if (off != d.offset) {
-        ::seekdir(d.dir.get(), off);
-        d.offset = off;
-    }
-    for (;;) {
-        errno = 0;
-        dirent* ent = ::readdir(d.dir.get());
-        if (ent == nullptr) {
-            err = errno;
-            break;
+            fuse_entry_param e{};
+            bool looked_up = false;
+            if (plus && !is_dot_or_dotdot(ent->d_name)) {
+                looked_up = lookup_at(::dirfd(d.dir.get()), ent->d_name, e) == 0;
+            }
+            if (!looked_up) {
+                e = fuse_entry_param{};
+                e.attr.st_ino = ent->d_ino ^ d.ino_tag;
+                e.attr.st_mode = DTTOIF(ent->d_type);
+            }
+            char* p = buf.get() + used;
+            size_t room = size - used;
+            size_t entsize =
+                plus ? fuse_add_direntry_plus(req, p, room, ent->d_name, &e, ent->d_off)
+                     : fuse_add_direntry(req, p, room, ent->d_name, &e.attr, ent->d_off);
+            if (entsize > room) {
+                // Did not fit: the kernel asks again from the last offset we returned.
+                if (looked_up) inodes_.forget(e.ino, 1);
+                break;
+            }
+            used += entsize;
         }
-        d.offset = ent->d_off;
-
-        fuse_entry_param e{};
-        bool looked_up = false;
-        if (plus && !is_dot_or_dotdot(ent->d_name)) {
-            looked_up = lookup_at(::dirfd(d.dir.get()), ent->d_name, e) == 0;
-        }
-        if (!looked_up) {
-            e = fuse_entry_param{};
-            e.attr.st_ino = ent->d_ino ^ d.ino_tag;
-            e.attr.st_mode = DTTOIF(ent->d_type);
-        }
-        char* p = buf.get() + used;
-        size_t room = size - used;
-        size_t entsize = plus ? fuse_add_direntry_plus(req, p, room, ent->d_name, &e, ent->d_off)
-                              : fuse_add_direntry(req, p, room, ent->d_name, &e.attr, ent->d_off);
-        if (entsize > room) {
-            // Did not fit: the kernel asks again from the last offset we returned.
-            if (looked_up) inodes_.forget(e.ino, 1);
-            break;
-        }
-        used += entsize;
     }
     // An error after some entries is dropped: those entries were counted as looked up,
     // and the kernel asks for the rest again.
@@ -111,7 +116,7 @@ void FileSystem::readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fus
 }
 
 void FileSystem::releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    std::unique_ptr<DirHandle> adopted(&handle_of(fi));  // closes the stream
+    std::unique_ptr<DirHandle>(&handle_of(fi)).reset();  // closes the stream
     fuse_reply_err(req, 0);
 }
 

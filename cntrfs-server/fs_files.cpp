@@ -125,7 +125,9 @@ void FileSystem::flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 }
 
 void FileSystem::release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    cntr::Fd handle(fh_of(fi));  // adopted back from the kernel: closed here
+    // Closed before replying: flock locks of this open go away with it, and whoever
+    // waits for the close (another process's flock) must find them gone.
+    cntr::Fd(fh_of(fi)).reset();
     fuse_reply_err(req, 0);
 }
 
