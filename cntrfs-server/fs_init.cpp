@@ -40,7 +40,8 @@ void FileSystem::init(fuse_conn_info* conn) {
             conn->want &= ~cap;
         }
     };
-    // Node ids are addresses of live Inodes; they cannot be rebuilt from a file handle.
+    // Node ids name entries of our in-memory table; they cannot be rebuilt from a file
+    // handle after a restart.
     want(FUSE_CAP_EXPORT_SUPPORT, false);
     // ls -l and shell completion stat every entry: one READDIRPLUS replaces N LOOKUPs.
     // _AUTO: the kernel uses it for the first listing of a directory and when

@@ -6,12 +6,14 @@
 //
 // Node ids. Every Inode gets a node id of its own from a 64-bit counter, never reused,
 // and the table maps ids to Inodes. (An earlier version used the Inode's address, as
-// libfuse's passthrough_hp.cc does: no lock per request, but an address is reused as
-// soon as an Inode is freed, and the benchmark caught a FORGET arriving for an address
-// that no longer was ours - heap corruption in a release build, never under ASan, which
-// delays reuse. With ids that are never reused, a node id the table does not know is
-// answered with ESTALE and a FORGET for it is logged and ignored.) The cost is one
-// locked hash lookup per request. The root is FUSE_ROOT_ID and lives outside the map.
+// libfuse's passthrough_hp.cc does: no lock per request, but any stray reference - a
+// miscounted lookup, a FORGET racing a reply - becomes a use-after-free of whatever
+// now lives at that address. While chasing heap corruption in the benchmark (whose
+// cause turned out to be readdir unlocking a handle RELEASEDIR had freed, see
+// fs_dirs.cpp) we chose robustness: an id the table does not know is answered with
+// ESTALE, and a FORGET for it is logged and ignored.) The cost is one locked hash
+// lookup per request, invisible next to a FUSE round trip. The root is FUSE_ROOT_ID and
+// lives outside the map.
 //
 // Every Inode holds an O_PATH | O_NOFOLLOW descriptor. Besides giving fd-relative access
 // (no path strings, no symlink following), the descriptor pins the backing inode, so its
