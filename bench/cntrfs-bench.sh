@@ -2,7 +2,7 @@
 # CNTRFS vs native: the same workloads, one machine, one run, over the same directory.
 #
 #   bench/cntrfs-bench.sh [--server PATH] [--dir DIR] [--quick] [--no-toggles] [--no-loop]
-#                         [--out FILE]
+#                         [--config "SERVER ARGS"] [--out FILE]
 #
 # By default DIR (/var/tmp/cntrfs-bench) is a fresh 4 GiB ext4 file system on a loop
 # device made for the run, so that both sides start from the same empty file system and
@@ -40,6 +40,7 @@ out=""
 quick=0
 toggles=1
 loop=1
+config_override=""
 while (($#)); do
     case $1 in
         --server) server=$2; shift 2 ;;
@@ -48,6 +49,7 @@ while (($#)); do
         --quick) quick=1; shift ;;
         --no-toggles) toggles=0; shift ;;
         --no-loop) loop=0; shift ;;
+        --config) config_override=$2; shift 2 ;;
         -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "cntrfs-bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -259,6 +261,10 @@ declare -A paper=(
     [smallfile-create]="compilebench-create 7.3" [cp-a]="compilebench-create 7.3")
 
 all_on=(--writeback-cache --keep-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60)
+# --config "ARGS": the main table with these server options instead (e.g. all-on minus
+# the writeback cache, which measured slower here).
+# shellcheck disable=SC2206
+[[ -n $config_override ]] && all_on=($config_override)
 declare -A toggle_args=(
     [no-writeback-cache]="--keep-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60"
     [no-keep-cache]="--writeback-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60"
