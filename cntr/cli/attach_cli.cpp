@@ -1,0 +1,81 @@
+// cntr attach and cntr exec.
+#include <memory>
+
+#include "commands.hpp"
+#include "resolve/resolver.hpp"
+#include "subcommands.hpp"
+
+namespace cntr::cli {
+
+Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
+    struct State {
+        AttachOptions opts;
+        std::string types;
+    };
+    auto s = std::make_shared<State>();
+    auto* cmd = app.add_subcommand(
+        "attach",
+        "Open a shell (or run COMMAND) in CONTAINER with the host's tools.\n"
+        "Usage: cntr attach [OPTIONS] [--] CONTAINER [-- COMMAND [ARGS...]]\n"
+        "The session sees the tools at /, the container's root at /var/lib/cntr, and the\n"
+        "container's /proc, /dev, /sys, /etc/{passwd,group,hostname,hosts,resolv.conf,localtime}.\n"
+        "Without COMMAND it runs $SHELL -l (or /bin/sh). A PTY is used when stdin and stdout\n"
+        "are terminals; otherwise stdio passes through byte for byte.");
+    add_target_options(cmd, s->opts.container, s->types, true);
+    cmd->add_option("--tools", s->opts.tools,
+                    "Where the tools come from: host (default), container:NAME (a running fat "
+                    "container), or a tool image reference (pulled and unpacked on demand, "
+                    "see cntr-fatimg)");
+    cmd->add_option("--pull", s->opts.pull,
+                    "When to pull a tools image: missing (default), always, never")
+        ->check(CLI::IsMember({"missing", "always", "never"}));
+    cmd->add_option("--profile", s->opts.profile,
+                    "Use this profile instead of the one that matches CONTAINER");
+    cmd->add_option("--profiles", s->opts.profile_files,
+                    "Also read profiles from FILE (repeatable; later definitions win)")
+        ->type_name("FILE");
+    cmd->add_option("-u,--user", s->opts.user,
+                    "Run as this user of the container: NAME, UID, NAME:GROUP or UID:GID");
+    cmd->add_option("--shell", s->opts.shell, "Shell to run when no COMMAND is given");
+    cmd->add_option("--effective-user", s->opts.effective_user,
+                    "Host user (NAME, UID or UID:GID) that owns the files the session creates "
+                    "in the tools");
+    cmd->add_option("--path", s->opts.path,
+                    "PATH policy: tools-only (default), tools-first, container-first")
+        ->check(CLI::IsMember({"tools-only", "tools-first", "container-first"}));
+    cmd->footer(
+        "Examples:\n  cntr attach web\n  cntr attach -t process_id 4242 -- ps aux\n"
+        "  cntr attach -t command 'nginx: master' -- ss -ltnp\n"
+        "  cntr attach --tools container:debug-tools web\n"
+        "  cntr attach --profile sre --tools 127.0.0.1:5000/tools:1 web");
+    return {cmd, [s, &command] {
+                s->opts.types = parse_container_types(s->types);
+                s->opts.command = command;
+                return run_attach(s->opts);
+            }};
+}
+
+Subcommand add_exec(CLI::App& app, const std::vector<std::string>& command) {
+    struct State {
+        ExecOptions opts;
+        std::string types;
+    };
+    auto s = std::make_shared<State>();
+    auto* cmd = app.add_subcommand(
+        "exec",
+        "Run COMMAND (default /bin/sh) of the container itself: its root, environment and PATH.\n"
+        "Usage: cntr exec [OPTIONS] [CONTAINER] [-- COMMAND [ARGS...]]\n"
+        "Without CONTAINER it must run inside a 'cntr attach' session and uses that\n"
+        "session's container (chroot into /var/lib/cntr).");
+    add_target_options(cmd, s->opts.container, s->types, false);
+    cmd->footer(
+        "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
+        "/");
+    return {cmd, [s, &command] {
+                s->opts.types = parse_container_types(s->types);
+                s->opts.command = command;
+                return run_exec(s->opts);
+            }};
+}
+
+}  // namespace cntr::cli
