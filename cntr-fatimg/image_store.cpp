@@ -8,7 +8,10 @@
 
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 #include "error.hpp"
+#include "file_io.hpp"
 #include "fs_util.hpp"
 #include "importers.hpp"
 #include "log.hpp"
@@ -108,7 +111,35 @@ std::string user_errors(const std::string& what, const StoreConfig& cfg, F f) {
     }
 }
 
+std::vector<std::string> image_environment_impl(const std::string& reference,
+                                                const StoreConfig& cfg) {
+    const Store store(store_root(cfg));
+    const std::string key = parse_reference(reference).key();
+    auto record = store.find(key);
+    if (!record)
+        throw UserError(fmt::format("image {} is not in the image store {}", key, store.root()));
+    // The config blob was verified against its digest when it entered the store.
+    auto config = nlohmann::json::parse(read_file(store.blob_path(record->config)), nullptr, false);
+    std::vector<std::string> env;
+    if (config.is_object() && config.contains("config") && config["config"].is_object()) {
+        const auto& c = config["config"];
+        if (c.contains("Env") && c["Env"].is_array())
+            for (const auto& e : c["Env"])
+                if (e.is_string()) env.push_back(e.get<std::string>());
+    }
+    return env;
+}
+
 }  // namespace
+
+std::vector<std::string> image_environment(const std::string& reference, const StoreConfig& cfg) {
+    try {
+        return image_environment_impl(reference, cfg);
+    } catch (const SysError& e) {
+        throw UserError(
+            fmt::format("{}: {} (image store {})", reference, e.what(), store_root(cfg)));
+    }
+}
 
 std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
     return user_errors(reference, cfg, [&] { return ensure_rootfs_impl(reference, policy, cfg); });

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cntr::fatimg {
 
@@ -27,6 +28,11 @@ std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const
 // image under NAME (normalised like a registry reference) when NAME is not empty.
 std::string import_image(const std::string& source, const std::string& name,
                          const StoreConfig& cfg);
+
+// The environment of the image's config ("NAME=value" entries of config.Env) for an
+// image already in the store; empty when the config sets none. Throws UserError
+// when the image is not in the store.
+std::vector<std::string> image_environment(const std::string& reference, const StoreConfig& cfg);
 
 // The store root `cfg` designates (cfg.root, $CNTR_IMAGE_STORE, /var/lib/cntr/images).
 std::string store_root(const StoreConfig& cfg);

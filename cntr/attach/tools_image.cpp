@@ -22,8 +22,9 @@ ToolsRoot image_tools(const std::string& reference, const std::string& pull) {
     ToolsRoot t;
     t.description = "image " + reference;
     t.root = fatimg::ensure_rootfs(reference, policy, fatimg::StoreConfig{});
-    // The image config's PATH is the standard one for nearly every tools image.
-    t.path = kDefaultPath;
+    // The tools' PATH is the one the image was built for.
+    t.path = env_lookup(fatimg::image_environment(reference, fatimg::StoreConfig{}), "PATH")
+                 .value_or(kDefaultPath);
     // An unpacked image never changes once it is in the store.
     t.read_only = true;
     struct stat st {};

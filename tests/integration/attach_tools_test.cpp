@@ -36,7 +36,8 @@ TEST(AttachTools, FromAToolImageServedReadOnly) {
                       slim.name(), "--", "true"});
     auto r = run({kCntr, "attach", "--tools", "docker-archive:" + archive, slim.name(), "--",
                   "/bin/sh", "-c",
-                  "readlink /bin/sh; touch /new-file 2>&1; ls /var/lib/cntr/bin/busybox; test -e "
+                  "echo PATH=$PATH; readlink /bin/sh; touch /new-file 2>&1; ls "
+                  "/var/lib/cntr/bin/busybox; test -e "
                   "/usr/bin/python3 || echo no-host-tools"});
     auto again = run({kCntr, "attach", "--tools", "docker-archive:" + archive, "--pull", "never",
                       slim.name(), "--", "/bin/true"});
@@ -46,6 +47,8 @@ TEST(AttachTools, FromAToolImageServedReadOnly) {
     EXPECT_NE(never.err.find("docker-archive:"), std::string::npos) << never.err;
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("busybox"), std::string::npos) << r.out;
+    // The tools' PATH is the image's own (its config's Env), not cntr's default.
+    EXPECT_NE(r.out.find("PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Read-only file system"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("/var/lib/cntr/bin/busybox"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("no-host-tools"), std::string::npos) << r.out;
