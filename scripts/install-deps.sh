@@ -31,10 +31,10 @@ PACKAGES=(
     # developer tools (style checks; "fat" host tools shown inside the slim container)
     clang-format clang-tidy python3 vim strace gdb tmux sudo
     # other container engines (issue 5): podman rootful/rootless, LXC, LXD, containerd's ctr,
-    # machinectl; setcap for the non-root mode
-    podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container libcap2-bin
+    # machinectl (setcap for the non-root mode comes from libcap2-bin above)
+    podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container
     # shells whose completion scripts (completions/) are syntax-checked by the tests
-    bash-completion zsh fish curl
+    bash-completion zsh fish
 )
 
 missing=()
