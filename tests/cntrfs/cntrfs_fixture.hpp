@@ -19,6 +19,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +44,7 @@ inline bool is_mounted(const std::string& mountpoint) {
     return false;
 }
 
+// Until `cond` holds or `timeout` passed.
 template <typename Cond>
 bool eventually(Cond cond, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -75,6 +77,7 @@ class TempDir {
     std::string path_;
 };
 
+// Detaches whatever is still mounted at the path when it goes out of scope.
 class MountGuard {
   public:
     explicit MountGuard(std::string mountpoint) : mountpoint_(std::move(mountpoint)) {}
@@ -92,7 +95,9 @@ class MountGuard {
 // One cntrfs-server process; stopped (SIGTERM, then SIGKILL) and reaped on destruction.
 class Server {
   public:
-    Server(const std::vector<std::string>& args, const std::string& log_path) : log_(log_path) {
+    // `keep_fd` stays open (same number) in the server; stdout/stderr go to `log_path`.
+    Server(const std::vector<std::string>& args, const std::string& log_path, int keep_fd = -1)
+        : log_(log_path) {
         std::vector<std::string> store{CNTRFS_SERVER_PATH};
         store.insert(store.end(), args.begin(), args.end());
         std::vector<char*> argv;
@@ -106,38 +111,46 @@ class Server {
                 ::dup2(log, STDOUT_FILENO);
                 ::dup2(log, STDERR_FILENO);
             }
+            if (keep_fd >= 0) ::fcntl(keep_fd, F_SETFD, 0);
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
     }
-    ~Server() {
-        if (exited_ || pid_ <= 0) return;
+    ~Server() { stop(); }
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // The exit status (signals as 128+n) if the process ended within `timeout`.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+        if (status_) return status_;
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            int st = 0;
+            if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                return status_;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    bool running() { return !wait_exit(std::chrono::milliseconds(0)).has_value(); }
+    // SIGTERM; SIGKILL only if that did not work within 5 s.
+    void stop() {
+        if (status_ || pid_ <= 0) return;
         ::kill(pid_, SIGTERM);
         if (!wait_exit(std::chrono::seconds(5))) {
             ::kill(pid_, SIGKILL);
             wait_exit(std::chrono::seconds(10));
         }
     }
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-
-    bool wait_exit(std::chrono::milliseconds timeout) {
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            int st = 0;
-            if (::waitpid(pid_, &st, WNOHANG) == pid_) return exited_ = true;
-            if (std::chrono::steady_clock::now() >= deadline) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
-    bool running() { return !exited_ && !wait_exit(std::chrono::milliseconds(0)); }
     [[nodiscard]] std::string log() const { return read_all(log_); }
     [[nodiscard]] pid_t pid() const { return pid_; }
 
   private:
     std::string log_;
     pid_t pid_ = -1;
-    bool exited_ = false;
+    std::optional<int> status_;
 };
 
 // Serves TMP/src at TMP/mnt. CNTRFS_TEST_SERVER_ARGS adds server options (another

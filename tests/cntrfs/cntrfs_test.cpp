@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "cntrfs_fixture.hpp"
 #include "fd.hpp"
 #include "fd_passing.hpp"
 
@@ -45,6 +46,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using cntrfs_test::can_mount_fuse;
+using cntrfs_test::CntrfsFixture;
+using cntrfs_test::eventually;
+using cntrfs_test::is_mounted;
+using cntrfs_test::MountGuard;
+using cntrfs_test::read_all;
+using cntrfs_test::Server;
+using cntrfs_test::TempDir;
 
 // ---- small helpers -------------------------------------------------------------------
 
@@ -56,12 +65,8 @@ void put(const std::string& path, const std::string& data,
         << "write " << path << ": " << std::strerror(errno);
 }
 
-std::string get(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
+// The whole file (a short name: the assertions below use it a lot).
+std::string get(const std::string& path) { return read_all(path); }
 
 struct stat lstat_of(const std::string& path) {
     struct stat st {};
@@ -79,172 +84,10 @@ std::set<std::string> list_dir(const std::string& path) {
     return names;
 }
 
-bool is_mounted(const std::string& mountpoint) {
-    std::ifstream info("/proc/self/mountinfo");
-    for (std::string line; std::getline(info, line);) {
-        std::istringstream fields(line);
-        std::string id, parent, dev, root, point;
-        fields >> id >> parent >> dev >> root >> point;
-        if (point == mountpoint) return true;
-    }
-    return false;
-}
-
-// Until `cond` holds or `timeout` passed.
-template <typename Cond>
-bool eventually(Cond cond, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (cond()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return cond();
-}
-
-// ---- RAII pieces -----------------------------------------------------------------------
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/cntrfs-test.XXXXXX";
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-        ::chmod(path_.c_str(), 0755);  // unprivileged test users must reach the mount
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
-
-// Detaches whatever is still mounted at the path when it goes out of scope.
-class MountGuard {
-  public:
-    explicit MountGuard(std::string mountpoint) : mountpoint_(std::move(mountpoint)) {}
-    ~MountGuard() {
-        while (is_mounted(mountpoint_) && ::umount2(mountpoint_.c_str(), MNT_DETACH) == 0) {
-        }
-    }
-    MountGuard(const MountGuard&) = delete;
-    MountGuard& operator=(const MountGuard&) = delete;
-
-  private:
-    std::string mountpoint_;
-};
-
-// One cntrfs-server process; killed and reaped when it goes out of scope.
-class Server {
-  public:
-    // `keep_fd` stays open (same number) in the server; stdout/stderr go to `log_path`.
-    Server(const std::vector<std::string>& args, const std::string& log_path, int keep_fd = -1)
-        : log_path_(log_path) {
-        std::vector<std::string> argv_store{CNTRFS_SERVER_PATH};
-        argv_store.insert(argv_store.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : argv_store) argv.push_back(a.data());
-        argv.push_back(nullptr);
-
-        pid_ = ::fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-            if (log >= 0) {
-                ::dup2(log, STDOUT_FILENO);
-                ::dup2(log, STDERR_FILENO);
-            }
-            if (keep_fd >= 0) ::fcntl(keep_fd, F_SETFD, 0);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-    }
-    ~Server() { stop(); }
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-
-    // The exit status (signals as 128+n) if the process ended within `timeout`.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout = 10s) {
-        if (status_) return status_;
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            int st = 0;
-            pid_t r = ::waitpid(pid_, &st, WNOHANG);
-            if (r == pid_) {
-                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                return status_;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-            std::this_thread::sleep_for(20ms);
-        }
-    }
-    bool running() { return !wait_exit(0ms).has_value(); }
-    [[nodiscard]] pid_t pid() const { return pid_; }
-    void stop() {
-        if (status_ || pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(5s)) {
-            ::kill(pid_, SIGKILL);
-            wait_exit(10s);
-        }
-    }
-    [[nodiscard]] std::string log() const { return get(log_path_); }
-
-  private:
-    std::string log_path_;
-    pid_t pid_ = -1;
-    std::optional<int> status_;
-};
-
-bool can_mount_fuse() { return ::geteuid() == 0 && ::access("/dev/fuse", R_OK | W_OK) == 0; }
-
 // ---- the standalone fixture ------------------------------------------------------------
 
-class CntrfsMount : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        if (!can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
-        ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
-        ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
-        start_server({});
-    }
-
-    void start_server(const std::vector<std::string>& extra) {
-        std::vector<std::string> args{"--root", src_, "--mount", mnt_};
-        args.insert(args.end(), extra.begin(), extra.end());
-        // CNTRFS_TEST_SERVER_ARGS="--threads 1 --no-splice" runs the suite in another
-        // configuration.
-        if (const char* more = std::getenv("CNTRFS_TEST_SERVER_ARGS")) {
-            std::istringstream words(more);
-            for (std::string w; words >> w;) args.push_back(w);
-        }
-        server_.emplace(args, tmp_.path() + "/server.log");
-        ASSERT_TRUE(eventually([&] { return is_mounted(mnt_) || !server_->running(); }))
-            << "the mount did not appear";
-        ASSERT_TRUE(is_mounted(mnt_)) << "server exited early:\n" << server_->log();
-        struct stat st {};
-        ASSERT_EQ(::stat(mnt_.c_str(), &st), 0) << std::strerror(errno);  // waits for INIT
-    }
-
-    void TearDown() override {
-        if (HasFailure() && server_) std::cerr << "server log:\n" << server_->log();
-    }
-
-    std::string in_src(const std::string& rel) const { return src_ + "/" + rel; }
-    std::string in_mnt(const std::string& rel) const { return mnt_ + "/" + rel; }
-
-    // Declaration order is destruction order reversed: unmount, then stop the server,
-    // then remove the files.
-    TempDir tmp_;
-    std::string src_ = tmp_.path() + "/src";
-    std::string mnt_ = tmp_.path() + "/mnt";
-    std::optional<Server> server_;
-    MountGuard mount_guard_{mnt_};
-};
+// TMP/src served at TMP/mnt (the shared fixture, see cntrfs_fixture.hpp).
+class CntrfsMount : public CntrfsFixture {};
 
 TEST_F(CntrfsMount, WritesThroughTheMountLandInTheBackingFileAndBack) {
     put(in_mnt("a.txt"), "hello from the mount\n");
