@@ -24,11 +24,6 @@
 namespace cntr {
 namespace {
 
-std::string env_or(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? v : fallback;
-}
-
 // The profile for this attach, if any. Problems in files the user named are
 // errors; problems in the search directories are warnings (the bad file is
 // skipped whole), so one broken team file cannot block an emergency.
@@ -83,19 +78,6 @@ std::optional<T> first_of(const std::optional<T>& flag, const std::optional<T>& 
 }
 
 }  // namespace
-
-SessionConfig interactive_session_config(const ProcessContext& ctx) {
-    SessionConfig cfg;
-    cfg.ctx = &ctx;
-    cfg.use_pty = ::isatty(STDIN_FILENO) != 0 && ::isatty(STDOUT_FILENO) != 0;
-    if (cfg.use_pty) {
-        cfg.term_attrs = terminal_attributes(STDIN_FILENO);
-        cfg.term_size = terminal_size(STDIN_FILENO);
-        cfg.term = env_or("TERM", "xterm");
-    }
-    cfg.user_shell = env_or("SHELL", "");
-    return cfg;
-}
 
 int run_attach(const AttachOptions& opts) {
     require_privileges("attach");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <string>
 
 #include "error.hpp"
@@ -102,7 +103,25 @@ Fd open_pidfd(pid_t pid) {
     return fd;
 }
 
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : fallback;
+}
+
 }  // namespace
+
+SessionConfig interactive_session_config(const ProcessContext& ctx) {
+    SessionConfig cfg;
+    cfg.ctx = &ctx;
+    cfg.use_pty = ::isatty(STDIN_FILENO) != 0 && ::isatty(STDOUT_FILENO) != 0;
+    if (cfg.use_pty) {
+        cfg.term_attrs = terminal_attributes(STDIN_FILENO);
+        cfg.term_size = terminal_size(STDIN_FILENO);
+        cfg.term = env_or("TERM", "xterm");
+    }
+    cfg.user_shell = env_or("SHELL", "");
+    return cfg;
+}
 
 int run_session(SessionConfig cfg, ChildProcess* server) {
     const ProcessContext& ctx = *cfg.ctx;
