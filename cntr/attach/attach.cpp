@@ -120,6 +120,7 @@ int run_attach(const AttachOptions& opts) {
     cfg.command = opts.command;
     if (auto shell = first_of(opts.shell, p.shell)) cfg.user_shell = *shell;
     cfg.tools_path = tools.path;
+    cfg.host_sockets = tools.is_host;
     if (p.env) cfg.env_policy = *p.env;
     if (opts.path) {
         auto policy = parse_path_policy(*opts.path);

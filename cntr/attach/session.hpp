@@ -43,8 +43,9 @@ struct SessionConfig {
     std::string tools_path;           // PATH of the tools (attach only)
     EnvPolicy env_policy;             // from the profile (attach only)
     PathPolicy path_policy = PathPolicy::tools_only;
-    int server_sock = -1;   // to cntrfs-server (attach only)
-    int control_sock = -1;  // to the parent
+    int server_sock = -1;       // to cntrfs-server (attach only)
+    bool host_sockets = false;  // mount the host's X11/D-Bus socket dirs (host tools)
+    int control_sock = -1;      // to the parent
 };
 
 // Terminal settings for a session started from cntr's own stdio.

@@ -15,6 +15,9 @@
 //  6. Bind the container's identity files over the tools' copies. Each is
 //     resolved with openat2(RESOLVE_IN_ROOT) against the container root, so
 //     a symlink planted in the container can never make us expose a host file.
+//  7. With the host's tools, mount the host's X11 and D-Bus socket
+//     directories (cloned before step 1) over their CNTRFS view, so GUI and
+//     D-Bus clients in the session reach the real sockets.
 //
 // Using the new mount API means no staging directory is ever created in the
 // container; a failure at any step leaves only detached mounts, which the
@@ -41,6 +44,7 @@ namespace cntr {
 namespace {
 
 constexpr std::array kContainerFileSystems = {"proc", "dev", "sys"};
+constexpr std::array kHostSocketDirectories = {"/tmp/.X11-unix", "/run/dbus"};
 constexpr std::array kIdentityFiles = {"etc/passwd", "etc/group",       "etc/hostname",
                                        "etc/hosts",  "etc/resolv.conf", "etc/localtime"};
 
@@ -122,7 +126,18 @@ std::string container_timezone(int container_root) {
 
 }  // namespace
 
-SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int server_sock) {
+std::vector<HostDirectory> clone_host_socket_directories() {
+    std::vector<HostDirectory> out;
+    for (const char* path : kHostSocketDirectories) {
+        struct stat st {};
+        if (::lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+        out.push_back({path, clone_mount_tree(AT_FDCWD, path)});
+    }
+    return out;
+}
+
+SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int server_sock,
+                               std::vector<HostDirectory> host_dirs) {
     enter_private_copy_of_container_mounts(ctx);
     Fd container_tree = clone_mount_tree(AT_FDCWD, "/");
     Fd tools = mount_tools_filesystem(std::move(fuse_dev), server_sock);
@@ -145,6 +160,13 @@ SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int serve
     root.container_root = open_fd("/var/lib/cntr", O_PATH | O_DIRECTORY);
     bind_container_filesystems(root.container_root.get());
     bind_identity_files(root.container_root.get());
+    for (const auto& dir : host_dirs) {
+        try {
+            attach_mount(dir.tree.get(), AT_FDCWD, dir.path);
+        } catch (const SysError& e) {
+            log::debug("not mounting the host's {} in the session: {}", dir.path, e.what());
+        }
+    }
     root.timezone = container_timezone(root.container_root.get());
     return root;
 }

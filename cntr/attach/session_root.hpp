@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fd.hpp"
 #include "process_context.hpp"
@@ -15,10 +16,26 @@ struct SessionRoot {
     std::string timezone;  // TZ for the session (see timezone_for)
 };
 
+// A host directory cloned (open_tree) while still in the host's mount
+// namespace, to be attached at the same path in the session.
+struct HostDirectory {
+    std::string path;
+    Fd tree;
+};
+
+// The host's directories of well-known Unix sockets (X11, D-Bus) that exist.
+// A socket is found by its inode, and CNTRFS inodes are not the host's, so a
+// client in the session could not connect to a socket seen through CNTRFS;
+// with the real directories mounted over the tools' view it connects to the
+// real socket, with no proxy in between. Call it in the host's mount namespace.
+std::vector<HostDirectory> clone_host_socket_directories();
+
 // Enters the container's mount namespace, nests a private one inside it and
 // makes the tools (served by cntrfs-server over `fuse_dev`) its root, with
 // the container's tree at /var/lib/cntr. On return the calling process is
 // chrooted into that view. `server_sock` is the SEQPACKET socket to cntrfs-server.
-SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int server_sock);
+// `host_dirs` are attached over the tools' view of the same paths.
+SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int server_sock,
+                               std::vector<HostDirectory> host_dirs = {});
 
 }  // namespace cntr

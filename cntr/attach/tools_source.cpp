@@ -28,6 +28,7 @@ std::string own_path() {
 ToolsRoot host_tools() {
     ToolsRoot t;
     t.description = "host";
+    t.is_host = true;
     t.root = "/";
     t.path = own_path();
     Fd root = open_fd("/", O_PATH | O_DIRECTORY);

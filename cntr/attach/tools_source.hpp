@@ -16,6 +16,7 @@ namespace cntr {
 
 struct ToolsRoot {
     std::string description;  // for messages: "host", "container fat (PID 42)", image ref
+    bool is_host = false;     // the host's own /
     std::string root = "/";   // the directory cntrfs-server serves, in its namespaces
     std::string path;         // PATH for the tools
     bool read_only = false;

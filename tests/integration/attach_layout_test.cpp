@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
@@ -71,6 +77,47 @@ TEST_F(AttachLayout, IdentityFilesAreTheContainers) {
     }
     auto r = attach(c.name(), {"id", "-un", "1000"});
     EXPECT_EQ(trim(r.out), "app");  // only the container's passwd has uid 1000 = app
+}
+
+TEST(AttachLayoutSockets, HostX11AndDbusSocketsAreConnectable) {
+    // A server on a host socket in /tmp/.X11-unix (where X servers listen):
+    // seen through CNTRFS alone a client would get ECONNREFUSED, because a
+    // socket is found by its inode.
+    const std::string dir = "/tmp/.X11-unix";
+    const bool made_dir = ::mkdir(dir.c_str(), 01777) == 0;
+    const std::string path = dir + "/cntr-test-" + std::to_string(::getpid());
+    ::unlink(path.c_str());
+    int server = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(server, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(::listen(server, 1), 0);
+    std::thread accept_one([&] {
+        int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client >= 0) {
+            const char reply[] = "hello-from-host-x11\n";
+            [[maybe_unused]] auto n = ::write(client, reply, sizeof(reply) - 1);
+            ::close(client);
+        }
+    });
+    DockerContainer c;
+    auto r = attach(c.name(), {"python3", "-c",
+                               "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" +
+                                   path + "'); print(s.recv(100).decode(), end='')"});
+    if (r.exit_code != 0) {
+        // Unblock the acceptor so the thread ends.
+        int kick = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ::connect(kick, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+        ::close(kick);
+    }
+    accept_one.join();
+    ::close(server);
+    ::unlink(path.c_str());
+    if (made_dir) ::rmdir(dir.c_str());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "hello-from-host-x11\n");
 }
 
 TEST(AttachLayoutHostile, SymlinkedIdentityFileCannotExposeAHostFile) {
