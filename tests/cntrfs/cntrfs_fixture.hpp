@@ -158,7 +158,7 @@ class Server {
 class CntrfsFixture : public ::testing::Test {
   protected:
     void SetUp() override {
-        if (!can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
+        if (!can_mount_fuse()) GTEST_FAIL() << "needs root and /dev/fuse (run the suite as root)";
         ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
         ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
         start_server(server_args());

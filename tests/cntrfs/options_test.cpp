@@ -146,7 +146,8 @@ TEST(CntrfsOptions, BadMapsAndUsersAreUsageErrors) {
 class SetnsFd : public CntrfsFixture {
   protected:
     void SetUp() override {
-        if (!cntrfs_test::can_mount_fuse()) GTEST_SKIP() << "needs root and /dev/fuse";
+        if (!cntrfs_test::can_mount_fuse())
+            GTEST_FAIL() << "needs root and /dev/fuse (run the suite as root)";
         ASSERT_EQ(::mkdir(src_.c_str(), 0755), 0);
         ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
         int ready[2];

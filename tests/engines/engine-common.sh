@@ -61,3 +61,12 @@ stop_daemon() {
 }
 
 [[ $(id -u) -eq 0 ]] || die "must run as root"
+
+# Runs the fixture's setup() or cleanup(), as its first argument says.
+fixture_main() {
+    case ${1:-} in
+    setup) setup ;;
+    cleanup) cleanup ;;
+    *) die "usage: $0 setup|cleanup" ;;
+    esac
+}

@@ -63,8 +63,4 @@ cleanup() {
     log "cleanup done"
 }
 
-case ${1:-} in
-setup) setup ;;
-cleanup) cleanup ;;
-*) die "usage: $0 setup|cleanup" ;;
-esac
+fixture_main "$@"
