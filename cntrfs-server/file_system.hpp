@@ -6,7 +6,7 @@
 //   fs_init.cpp     init: which kernel features we ask for, each with its reason
 //   fs_entries.cpp  names and attributes: lookup, forget, getattr, setattr, readlink,
 //                   mknod, mkdir, symlink, link, unlink, rmdir, rename, statfs
-//   fs_files.cpp    open files: open, create, read, write_buf, flush, release, fsync,
+//   fs_files.cpp    open files: open, create, read, write_buf, release, fsync,
 //                   fallocate, lseek, copy_file_range, flock
 //   fs_dirs.cpp     directory handles: opendir, readdir, readdirplus, releasedir, fsyncdir
 //   fs_xattr.cpp    extended attributes
@@ -27,9 +27,11 @@
 #include <atomic>
 #include <cstdint>
 
+#include "device_io.hpp"
 #include "fd.hpp"
 #include "inode_table.hpp"
 #include "options.hpp"
+#include "passthrough.hpp"
 
 namespace cntrfs {
 
@@ -44,6 +46,8 @@ class FileSystem {
     [[nodiscard]] const FsConfig& config() const { return config_; }
 
     void init(fuse_conn_info* conn);
+    // The session's /dev/fuse descriptor, once it has one (passthrough registers there).
+    void set_device(int fd) { passthrough_.set_device(fd); }
 
     // fs_entries.cpp
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -67,7 +71,6 @@ class FileSystem {
                 fuse_file_info* fi);
     void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
     void write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off, fuse_file_info* fi);
-    void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
     void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
     void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
     void fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
@@ -107,6 +110,10 @@ class FileSystem {
     void present(const Inode& inode, struct stat& st) const;
     // Sets direct_io/keep_cache on a file handle about to be returned by open/create.
     void set_open_flags(const Inode& inode, fuse_file_info* fi) const;
+    // Replies to OPEN/CREATE with the handle `file` of node `node` (`e`: CREATE's entry),
+    // through passthrough when it can; the handle is the kernel's once the reply is sent.
+    void reply_opened(fuse_req_t req, const Inode& inode, cntr::Fd file, fuse_file_info* fi,
+                      const fuse_entry_param* e);
     [[nodiscard]] int copy_flags() const;  // fuse_buf_copy_flags for read/write
 
     // Replies with `err`, and says so (once a minute) when it is the descriptor limit.
@@ -114,7 +121,9 @@ class FileSystem {
 
     FsConfig config_;
     InodeTable inodes_;
-    std::atomic<int64_t> last_fd_warning_{0};  // steady_clock ticks
+    PassthroughFiles passthrough_;
+    ReplyPatch init_patch_{ReplyPatch::Kind::init};  // what INIT adds (fs_init.cpp)
+    std::atomic<int64_t> last_fd_warning_{0};        // steady_clock ticks
 };
 
 }  // namespace cntrfs

@@ -1,10 +1,16 @@
 // Open files. A file handle (fi->fh) is a descriptor of its own, opened by re-opening
 // the Inode's O_PATH descriptor through /proc/self/fd/N with the caller's flags, so each
 // FUSE open is one open file description on the backing file: offsets, O_APPEND and
-// flock(2) locks behave as they would natively. Data moves with fuse_reply_data and
-// fuse_buf_copy on the descriptor, which lets libfuse splice instead of copying.
+// flock(2) locks behave as they would natively. With passthrough (passthrough.hpp) the
+// kernel reads and writes the backing file itself; otherwise data moves with
+// fuse_reply_data and fuse_buf_copy on the descriptor, which lets libfuse splice instead
+// of copying.
+//
+// fi->fh is the descriptor in its low 32 bits; bits 32 and 33 say whether the open was
+// granted passthrough and whether it is counted in PassthroughFiles, for release.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,7 +37,10 @@ fuse_bufvec fd_bufvec(int fd, size_t size, off_t pos) {
     return v;
 }
 
-int fh_of(const fuse_file_info* fi) { return static_cast<int>(fi->fh); }
+constexpr uint64_t kPassthroughBit = 1ULL << 32;  // granted passthrough
+constexpr uint64_t kCountedBit = 1ULL << 33;      // counted in PassthroughFiles
+
+int fh_of(const fuse_file_info* fi) { return static_cast<int>(fi->fh & 0xffffffffU); }
 
 }  // namespace
 
@@ -57,12 +66,49 @@ void FileSystem::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
         flags &= ~O_APPEND;
     }
-    int fd = ::open(ProcFdPath(inode.fd.get()).c_str(), flags | O_CLOEXEC);
-    if (fd < 0) return reply_errno(req, errno);
-    cntr::Fd file(fd);
+    cntr::Fd file(::open(ProcFdPath(inode.fd.get()).c_str(), flags | O_CLOEXEC));
+    if (!file) return reply_errno(req, errno);
+    reply_opened(req, inode, std::move(file), fi, nullptr);
+}
+
+void FileSystem::reply_opened(fuse_req_t req, const Inode& inode, cntr::Fd file, fuse_file_info* fi,
+                              const fuse_entry_param* e) {
     fi->fh = static_cast<uint64_t>(file.get());
     set_open_flags(inode, fi);
-    if (fuse_reply_open(req, fi) == 0) file.release();  // the handle is the kernel's now
+    // Generated files (pseudo_fs) keep direct_io: their sizes lie, and the backing file
+    // would be read the same way. They never conflict with passthrough opens.
+    bool counted = false;
+    int32_t backing_id = 0;
+    if (!inode.pseudo_fs && passthrough_.enabled()) {
+        struct stat st {};
+        if (::fstat(file.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+            backing_id = passthrough_.open(inode.id, file.get(), (st.st_mode & 06000) != 0);
+            counted = true;
+            fi->fh |= kCountedBit;
+        }
+    }
+    int sent = 0;
+    if (backing_id > 0) {
+        // O_DIRECT reaches the backing file as the caller asked, alignment rules included.
+        // The kernel refuses passthrough together with FOPEN_KEEP_CACHE (the open fails
+        // with EIO), and there are no pages of ours to keep anyway.
+        fi->direct_io = false;
+        fi->keep_cache = false;
+        fi->fh |= kPassthroughBit;
+        ReplyPatch patch{ReplyPatch::Kind::open};
+        patch.fh = fi->fh;
+        patch.backing_id = backing_id;
+        ScopedReplyPatch armed(patch);
+        sent = e != nullptr ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+    } else {
+        sent = e != nullptr ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+    }
+    if (sent == 0) {
+        file.release();  // the handle is the kernel's now
+        return;
+    }
+    if (counted) passthrough_.release(inode.id, backing_id > 0);
+    if (e != nullptr) inodes_.forget(e->ino, 1);  // the kernel never saw the entry
 }
 
 void FileSystem::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
@@ -93,13 +139,7 @@ void FileSystem::create(fuse_req_t req, fuse_ino_t parent, const char* name, mod
     fuse_entry_param e;
     if (int err = remember_entry(std::move(path_fd), e); err != 0) return reply_errno(req, err);
 
-    fi->fh = static_cast<uint64_t>(file.get());
-    set_open_flags(inodes_.get(e.ino), fi);
-    if (fuse_reply_create(req, &e, fi) == 0) {
-        file.release();
-    } else {
-        inodes_.forget(e.ino, 1);  // the kernel never saw the entry
-    }
+    reply_opened(req, inodes_.get(e.ino), std::move(file), fi, &e);
 }
 
 void FileSystem::read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
@@ -116,18 +156,12 @@ void FileSystem::write_buf(fuse_req_t req, fuse_ino_t, fuse_bufvec* in, off_t of
     fuse_reply_write(req, static_cast<size_t>(n));
 }
 
-void FileSystem::flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    // close(2) of a duplicate reports delayed write errors (NFS and the like) to the
-    // closing process without closing our handle.
-    int dup_fd = ::dup(fh_of(fi));
-    if (dup_fd < 0) return reply_errno(req, errno);
-    fuse_reply_err(req, ::close(dup_fd) == 0 ? 0 : errno);
-}
-
-void FileSystem::release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+void FileSystem::release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // Closed before replying: flock locks of this open go away with it, and whoever
     // waits for the close (another process's flock) must find them gone.
     cntr::Fd(fh_of(fi)).reset();
+    // The node id is only a key here (the Inode may be forgotten already).
+    if ((fi->fh & kCountedBit) != 0) passthrough_.release(ino, (fi->fh & kPassthroughBit) != 0);
     fuse_reply_err(req, 0);
 }
 

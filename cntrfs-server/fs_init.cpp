@@ -4,12 +4,13 @@
 #include <chrono>
 
 #include "file_system.hpp"
+#include "kernel_abi.hpp"
 #include "log.hpp"
 
 namespace cntrfs {
 
 FileSystem::FileSystem(cntr::Fd root, FsConfig config)
-    : config_(config), inodes_(std::move(root)) {}
+    : config_(config), inodes_(std::move(root)), passthrough_(config.features.passthrough) {}
 
 void FileSystem::reply_errno(fuse_req_t req, int err) {
     if (err == EMFILE || err == ENFILE) {
@@ -90,6 +91,15 @@ void FileSystem::init(fuse_conn_info* conn) {
         conn->max_write = config_.max_write;
     }
     if (config_.max_readahead != 0) conn->max_readahead = config_.max_readahead;
+    // Passthrough (Linux 6.9+; libfuse 3.14 cannot ask for it, device_io.hpp adds it to
+    // the reply libfuse is about to send): file data moves between the caller and the
+    // backing file inside the kernel, without READ/WRITE requests. The kernel refuses it
+    // together with the writeback cache, which main.cpp therefore makes exclusive.
+    if (passthrough_.enabled()) {
+        init_patch_.init_flags = kabi::kPassthrough;
+        init_patch_.max_stack_depth = kabi::kMaxStackDepth;
+        arm_next_reply(init_patch_);
+    }
     cntr::log::debug("init: kernel protocol {}.{}, want 0x{:x}, max_write {}", conn->proto_major,
                      conn->proto_minor, conn->want, conn->max_write);
 }

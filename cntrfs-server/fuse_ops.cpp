@@ -110,9 +110,6 @@ fuse_lowlevel_ops FileSystem::operations(const FsConfig& config) {
     };
     ops.write_buf = [](fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
                        fuse_file_info* fi) { call<&FileSystem::write_buf>(req, ino, in, off, fi); };
-    ops.flush = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-        call<&FileSystem::flush>(req, ino, fi);
-    };
     ops.release = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         call<&FileSystem::release>(req, ino, fi);
     };
@@ -161,7 +158,11 @@ fuse_lowlevel_ops FileSystem::operations(const FsConfig& config) {
     ops.removexattr = [](fuse_req_t req, fuse_ino_t ino, const char* name) {
         call<&FileSystem::removexattr>(req, ino, name);
     };
-    // Not implemented on purpose: access (default_permissions lets the kernel check),
+    // Not implemented on purpose: flush (close(2) of a FUSE file sends FLUSH before
+    // RELEASE; answering ENOSYS once makes the kernel stop, which saves a round trip per
+    // close: our handles are plain local descriptors, the kernel handles POSIX locks, and
+    // write errors of the writeback cache are reported by the kernel before FLUSH),
+    // access (default_permissions lets the kernel check),
     // getlk/setlk (see fs_init.cpp), ioctl, poll, bmap, tmpfile (not in libfuse 3.14).
     return ops;
 }

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <memory>
 
+#include "device_io.hpp"
 #include "error.hpp"
 
 namespace cntrfs {
@@ -33,7 +34,7 @@ struct LoopConfigDeleter {
 
 }  // namespace
 
-FuseSession::FuseSession(FileSystem& fs, const std::vector<std::string>& args) {
+FuseSession::FuseSession(FileSystem& fs, const std::vector<std::string>& args) : fs_(fs) {
     FuseArgs fargs(args);
     fuse_lowlevel_ops ops = FileSystem::operations(fs.config());
     se_ = fuse_session_new(fargs.get(), &ops, sizeof(ops), &fs);
@@ -70,6 +71,13 @@ void FuseSession::mount(const std::string& mountpoint, const std::string& what) 
                               "needs root or fusermount3, and /dev/fuse");
     }
     mounted_ = true;
+    // Before the loop reads INIT: every reply, INIT's included, goes through device_io.
+    const fuse_custom_io io = device_io();
+    const int fd = fuse_session_fd(se_);
+    if (int err = fuse_session_custom_io(se_, &io, fd); err != 0) {
+        throw cntr::SysError("cannot install the FUSE device I/O functions", -err);
+    }
+    fs_.set_device(fd);
 }
 
 void FuseSession::unmount() {

@@ -6,7 +6,8 @@
 // handed a descriptor that cntr already mounted and gives it to libfuse as
 // "/dev/fd/N", which libfuse (>= 3.3) adopts without mounting anything. Either way the
 // loop ends when the kernel drops the connection (the last mount is gone) or a signal
-// asks it to stop.
+// asks it to stop. Once mounted, the session talks to the kernel through our own I/O
+// functions (device_io.hpp), which add what libfuse 3.14 cannot say.
 #pragma once
 
 #include <fuse_lowlevel.h>
@@ -42,6 +43,7 @@ class FuseSession {
     int loop(unsigned threads);
 
   private:
+    FileSystem& fs_;
     fuse_session* se_ = nullptr;
     bool mounted_ = false;
     bool signals_ = false;

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     bool no_readdirplus = false;
     bool no_batch_forget = false;
     bool no_xattr_shortcut = false;
+    bool no_passthrough = false;
     std::optional<std::string> uid_map;
     std::optional<std::string> gid_map;
     std::string effective_user;
@@ -154,6 +155,9 @@ int main(int argc, char** argv) {
     perf->add_flag("--no-xattr-shortcut", no_xattr_shortcut,
                    "Always ask the disk for security.capability\n(the kernel asks before "
                    "every write)");
+    perf->add_flag("--no-passthrough", no_passthrough,
+                   "Serve reads and writes through requests instead\n"
+                   "of FUSE passthrough (Linux 6.9+; off anyway\nwith --writeback-cache)");
     perf->add_option("--max-write", o.fs.max_write,
                      "Bytes per write request (4096..1048576;\ndefault: 1048576)")
         ->type_name("BYTES")
@@ -174,6 +178,7 @@ int main(int argc, char** argv) {
     o.fs.features.readdirplus = !no_readdirplus;
     o.fs.features.batch_forget = !no_batch_forget;
     o.fs.features.xattr_shortcut = !no_xattr_shortcut;
+    o.fs.features.passthrough = !no_passthrough && !o.fs.features.writeback_cache;
     if (o.fs.read_only) {
         if (entry_timeout->count() == 0) o.fs.entry_timeout = 3600;
         if (attr_timeout->count() == 0) o.fs.attr_timeout = 3600;

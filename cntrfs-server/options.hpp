@@ -26,6 +26,7 @@ struct Features {
     bool batch_forget = true;      // FUSE_BATCH_FORGET (forget_multi)
     bool cache_symlinks = false;   // FUSE_CAP_CACHE_SYMLINKS; off: /proc/self differs per caller
     bool xattr_shortcut = true;    // answer "no security.capability" from memory (fs_xattr.cpp)
+    bool passthrough = true;       // FUSE passthrough of reads/writes (passthrough.hpp)
 };
 
 struct FsConfig {

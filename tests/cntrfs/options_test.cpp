@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <functional>
 #include <string>
 
@@ -207,3 +209,67 @@ TEST(CntrfsOptions, ABadSetnsFdIsReported) {
 }
 
 }  // namespace
+
+// Passthrough: with the server's request log on, data moved through the mount shows no
+// READ or WRITE requests, except for set-id files, which must be served (their bits are
+// cleared on writes by the server) - and everything is served with --no-passthrough.
+class Passthrough : public CntrfsFixture {
+  protected:
+    std::vector<std::string> server_args() override { return {"--debug"}; }
+
+    // The opcodes named in the server's log since `mark` characters.
+    [[nodiscard]] size_t count_since(size_t mark, const std::string& opcode) const {
+        std::string log = server_->log().substr(mark);
+        size_t n = 0;
+        for (size_t at = log.find("opcode: " + opcode + " "); at != std::string::npos;
+             at = log.find("opcode: " + opcode + " ", at + 1)) {
+            ++n;
+        }
+        return n;
+    }
+};
+
+TEST_F(Passthrough, DataMovesWithoutRequests) {
+    size_t mark = server_->log().size();
+    std::string data(3 << 20, 'p');
+    write_text(in_mnt("big"), data);
+    EXPECT_EQ(cntrfs_test::read_all(in_mnt("big")), data);
+    // mmap goes to the backing file too.
+    int fd = ::open(in_mnt("big").c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    void* map = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ASSERT_NE(map, MAP_FAILED);
+    static_cast<char*>(map)[0] = 'M';
+    ASSERT_EQ(::msync(map, 4096, MS_SYNC), 0);
+    ::munmap(map, 4096);
+    ::close(fd);
+    EXPECT_EQ(cntrfs_test::read_all(in_src("big")).substr(0, 2), "Mp");
+    EXPECT_GE(count_since(mark, "OPEN"), 2U);
+    EXPECT_EQ(count_since(mark, "WRITE"), 0U);
+    EXPECT_EQ(count_since(mark, "READ"), 0U);
+}
+
+TEST_F(Passthrough, SetIdFilesAreServed) {
+    write_text(in_src("setuid"), "x");
+    ASSERT_EQ(::chmod(in_src("setuid").c_str(), 04755), 0);
+    size_t mark = server_->log().size();
+    write_text(in_mnt("setuid"), "changed");
+    EXPECT_EQ(cntrfs_test::read_all(in_mnt("setuid")), "changed");
+    EXPECT_GE(count_since(mark, "WRITE"), 1U);
+}
+
+class NoPassthrough : public Passthrough {
+  protected:
+    std::vector<std::string> server_args() override { return {"--debug", "--no-passthrough"}; }
+};
+
+TEST_F(NoPassthrough, DataMovesThroughRequests) {
+    size_t mark = server_->log().size();
+    write_text(in_mnt("file"), "through the server");
+    ASSERT_EQ(
+        ::system(
+            ("echo 3 > /proc/sys/vm/drop_caches; cat " + in_mnt("file") + " >/dev/null").c_str()),
+        0);
+    EXPECT_GE(count_since(mark, "WRITE"), 1U);
+    EXPECT_GE(count_since(mark, "READ"), 1U);
+}

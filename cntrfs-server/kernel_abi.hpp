@@ -1,0 +1,57 @@
+// The parts of the FUSE kernel ABI that are newer than Debian 12's headers (Linux 6.1
+// uapi, libfuse 3.14). Values and layouts are those of include/uapi/linux/fuse.h of
+// Linux 6.9 and later (protocol 7.40+); a kernel that does not know a flag ignores it.
+#pragma once
+
+#include <sys/ioctl.h>
+
+#include <cstdint>
+
+namespace cntrfs::kabi {
+
+// FUSE_INIT flags: bits 32..63 travel in init_out.flags2 when FUSE_INIT_EXT is set.
+constexpr uint64_t kInitExt = 1ULL << 30;      // FUSE_INIT_EXT
+constexpr uint64_t kPassthrough = 1ULL << 37;  // FUSE_PASSTHROUGH (7.40, Linux 6.9)
+
+// FILESYSTEM_MAX_STACK_DEPTH: how deep backing file systems may be stacked under a
+// passthrough mount. 2 lets an overlayfs (depth 1) container root back our files.
+constexpr uint32_t kMaxStackDepth = 2;
+
+// struct fuse_init_out as of 7.40.
+struct InitOut {
+    uint32_t major;
+    uint32_t minor;
+    uint32_t max_readahead;
+    uint32_t flags;
+    uint16_t max_background;
+    uint16_t congestion_threshold;
+    uint32_t max_write;
+    uint32_t time_gran;
+    uint16_t max_pages;
+    uint16_t map_alignment;
+    uint32_t flags2;
+    uint32_t max_stack_depth;
+    uint32_t unused[6];
+};
+static_assert(sizeof(InitOut) == 64);
+
+// struct fuse_open_out as of 7.40: the padding became backing_id.
+constexpr uint32_t kOpenPassthrough = 1U << 7;  // FOPEN_PASSTHROUGH
+struct OpenOut {
+    uint64_t fh;
+    uint32_t open_flags;
+    int32_t backing_id;
+};
+static_assert(sizeof(OpenOut) == 16);
+
+// Registering a backing file on the /dev/fuse descriptor (needs CAP_SYS_ADMIN).
+struct BackingMap {
+    int32_t fd;
+    uint32_t flags;
+    uint64_t padding;
+};
+constexpr unsigned long kDevIocMagic = 229;
+constexpr unsigned long kIocBackingOpen = _IOW(kDevIocMagic, 1, BackingMap);
+constexpr unsigned long kIocBackingClose = _IOW(kDevIocMagic, 2, uint32_t);
+
+}  // namespace cntrfs::kabi
