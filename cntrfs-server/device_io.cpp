@@ -15,6 +15,7 @@ namespace cntrfs {
 namespace {
 
 thread_local const ReplyPatch* armed = nullptr;
+thread_local ReplySink* sink_of_thread = nullptr;
 
 // Applies `p` to the reply payload `data` (`size` bytes); false if the reply is not the
 // one the patch was armed for.
@@ -43,22 +44,29 @@ bool apply(const ReplyPatch& p, char* data, size_t size) {
     return true;
 }
 
+ssize_t send(int fd, const struct iovec* iov, int count) {
+    if (ReplySink* sink = sink_of_thread; sink != nullptr) {
+        if (ssize_t n = sink->take(iov, count); n >= 0) return n;
+    }
+    return ::writev(fd, iov, count);
+}
+
 ssize_t device_writev(int fd, struct iovec* iov, int count, void* /*userdata*/) {
     const ReplyPatch* patch = armed;
     armed = nullptr;
     // Patched replies are small (INIT: header + 64 bytes, CREATE: header + 144 bytes) and
     // come as libfuse builds them: the header, then the whole payload in one piece.
     if (patch == nullptr || count != 2 || iov[0].iov_len != sizeof(fuse_out_header)) {
-        return ::writev(fd, iov, count);
+        return send(fd, iov, count);
     }
     fuse_out_header header{};
     std::memcpy(&header, iov[0].iov_base, sizeof(header));
     std::array<char, 512> payload{};
-    if (header.error != 0 || iov[1].iov_len > payload.size()) return ::writev(fd, iov, count);
+    if (header.error != 0 || iov[1].iov_len > payload.size()) return send(fd, iov, count);
     std::memcpy(payload.data(), iov[1].iov_base, iov[1].iov_len);
-    if (!apply(*patch, payload.data(), iov[1].iov_len)) return ::writev(fd, iov, count);
+    if (!apply(*patch, payload.data(), iov[1].iov_len)) return send(fd, iov, count);
     std::array<iovec, 2> patched{iov[0], iovec{payload.data(), iov[1].iov_len}};
-    return ::writev(fd, patched.data(), static_cast<int>(patched.size()));
+    return send(fd, patched.data(), static_cast<int>(patched.size()));
 }
 
 ssize_t device_read(int fd, void* buf, size_t len, void* /*userdata*/) {
@@ -75,6 +83,8 @@ ssize_t device_splice(int fd_in, off_t* off_in, int fd_out, off_t* off_out, size
 ScopedReplyPatch::ScopedReplyPatch(const ReplyPatch& patch) { armed = &patch; }
 ScopedReplyPatch::~ScopedReplyPatch() { armed = nullptr; }
 void arm_next_reply(const ReplyPatch& patch) { armed = &patch; }
+ScopedReplySink::ScopedReplySink(ReplySink& sink) { sink_of_thread = &sink; }
+ScopedReplySink::~ScopedReplySink() { sink_of_thread = nullptr; }
 
 fuse_custom_io device_io() {
     fuse_custom_io io{};

@@ -11,6 +11,8 @@
 
 #include <fuse_lowlevel.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 namespace cntrfs {
@@ -39,6 +41,26 @@ class ScopedReplyPatch {
 // Arms `patch` for the next reply this thread writes, however late that is: for INIT,
 // whose reply libfuse writes after our init callback has returned. `patch` must outlive it.
 void arm_next_reply(const ReplyPatch& patch);
+
+// Where this thread's replies go instead of /dev/fuse while it serves a request that
+// came from an io_uring queue (uring_transport.hpp). take() gets the complete reply
+// (header first) and returns the bytes it took, or -1 for a reply that is not its own.
+class ReplySink {
+  public:
+    virtual ssize_t take(const struct iovec* iov, int count) = 0;
+
+  protected:
+    ~ReplySink() = default;
+};
+
+// Sends this thread's replies to `sink` for as long as the scope lasts.
+class ScopedReplySink {
+  public:
+    explicit ScopedReplySink(ReplySink& sink);
+    ~ScopedReplySink();
+    ScopedReplySink(const ScopedReplySink&) = delete;
+    ScopedReplySink& operator=(const ScopedReplySink&) = delete;
+};
 
 // The I/O functions for fuse_session_custom_io(): plain read/writev/splice on the
 // descriptor, plus the patching above.

@@ -96,10 +96,13 @@ void FileSystem::init(fuse_conn_info* conn) {
     // backing file inside the kernel, without READ/WRITE requests. The kernel refuses it
     // together with the writeback cache, which main.cpp therefore makes exclusive.
     if (passthrough_.enabled()) {
-        init_patch_.init_flags = kabi::kPassthrough;
+        init_patch_.init_flags |= kabi::kPassthrough;
         init_patch_.max_stack_depth = kabi::kMaxStackDepth;
-        arm_next_reply(init_patch_);
     }
+    // Requests on per-CPU io_uring queues (uring_transport.hpp); the queue threads
+    // register once this reply is out.
+    if (f.io_uring) init_patch_.init_flags |= kabi::kOverIoUring;
+    if (init_patch_.init_flags != 0) arm_next_reply(init_patch_);
     cntr::log::debug("init: kernel protocol {}.{}, want 0x{:x}, max_write {}", conn->proto_major,
                      conn->proto_minor, conn->want, conn->max_write);
 }

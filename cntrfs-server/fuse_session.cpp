@@ -2,9 +2,11 @@
 
 #include <csignal>
 #include <memory>
+#include <optional>
 
 #include "device_io.hpp"
 #include "error.hpp"
+#include "uring_transport.hpp"
 
 namespace cntrfs {
 namespace {
@@ -87,6 +89,15 @@ void FuseSession::unmount() {
 }
 
 int FuseSession::loop(unsigned threads) {
+    // With io_uring most requests arrive on the per-CPU queues; FORGET, INTERRUPT and
+    // INIT still come through /dev/fuse, and so does everything if the kernel refuses.
+    std::optional<UringTransport> uring;
+    if (fs_.config().features.io_uring) {
+        constexpr size_t kMaxWrite = size_t{1} << 20;  // libfuse 3.14's default and most
+        constexpr unsigned kDepth = 4;                 // requests in flight per CPU
+        const size_t max_write = fs_.config().max_write != 0 ? fs_.config().max_write : kMaxWrite;
+        uring.emplace(se_, fuse_session_fd(se_), (max_write + 4095) / 4096 * 4096, kDepth);
+    }
     if (threads == 1) return fuse_session_loop(se_);
     std::unique_ptr<fuse_loop_config, LoopConfigDeleter> config(fuse_loop_cfg_create());
     if (!config) throw std::bad_alloc();

@@ -55,3 +55,41 @@ constexpr unsigned long kIocBackingOpen = _IOW(kDevIocMagic, 1, BackingMap);
 constexpr unsigned long kIocBackingClose = _IOW(kDevIocMagic, 2, uint32_t);
 
 }  // namespace cntrfs::kabi
+
+namespace cntrfs::kabi {
+
+// FUSE over io_uring (7.42, Linux 6.14; allowed only while the fuse module parameter
+// enable_uring is Y): requests arrive on one io_uring queue per CPU instead of through
+// read(2) on /dev/fuse. FORGET, INTERRUPT and INIT still use /dev/fuse.
+constexpr uint64_t kOverIoUring = 1ULL << 41;  // FUSE_OVER_IO_URING
+constexpr uint32_t kUringCmdRegister = 1;      // FUSE_IO_URING_CMD_REGISTER
+constexpr uint32_t kUringCmdCommitAndFetch = 2;
+
+// struct fuse_uring_ent_in_out
+struct UringEntInOut {
+    uint64_t flags;
+    uint64_t commit_id;   // the request's unique
+    uint32_t payload_sz;  // request: bytes in the payload; reply: bytes we wrote
+    uint32_t padding;
+    uint64_t reserved;
+};
+static_assert(sizeof(UringEntInOut) == 32);
+
+// struct fuse_uring_req_header: the first buffer of each ring entry.
+struct UringReqHeader {
+    char in_out[128];  // request: fuse_in_header; reply: fuse_out_header
+    char op_in[128];   // the request's first argument (its per-operation struct), if any
+    UringEntInOut ent;
+};
+static_assert(sizeof(UringReqHeader) == 288);
+
+// struct fuse_uring_cmd_req, in the SQE's command area (SQE128 rings).
+struct UringCmdReq {
+    uint64_t flags;
+    uint64_t commit_id;
+    uint16_t qid;  // the CPU whose requests the entry takes
+    uint8_t padding[6];
+};
+static_assert(sizeof(UringCmdReq) == 24);
+
+}  // namespace cntrfs::kabi

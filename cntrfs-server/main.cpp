@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
     perf->add_flag("--no-passthrough", no_passthrough,
                    "Serve reads and writes through requests instead\n"
                    "of FUSE passthrough (Linux 6.9+; off anyway\nwith --writeback-cache)");
+    perf->add_flag("--io-uring", o.fs.features.io_uring,
+                   "Take requests from per-CPU io_uring queues\n"
+                   "(Linux 6.14+ with the fuse module's enable_uring\n"
+                   "set to Y; replies are copied, not spliced)");
     perf->add_option("--max-write", o.fs.max_write,
                      "Bytes per write request (4096..1048576;\ndefault: 1048576)")
         ->type_name("BYTES")
@@ -179,6 +183,8 @@ int main(int argc, char** argv) {
     o.fs.features.batch_forget = !no_batch_forget;
     o.fs.features.xattr_shortcut = !no_xattr_shortcut;
     o.fs.features.passthrough = !no_passthrough && !o.fs.features.writeback_cache;
+    // Ring requests are answered from memory (uring_transport.hpp).
+    if (o.fs.features.io_uring) o.fs.features.splice = false;
     if (o.fs.read_only) {
         if (entry_timeout->count() == 0) o.fs.entry_timeout = 3600;
         if (attr_timeout->count() == 0) o.fs.attr_timeout = 3600;

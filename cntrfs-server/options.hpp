@@ -27,6 +27,7 @@ struct Features {
     bool cache_symlinks = false;   // FUSE_CAP_CACHE_SYMLINKS; off: /proc/self differs per caller
     bool xattr_shortcut = true;    // answer "no security.capability" from memory (fs_xattr.cpp)
     bool passthrough = true;       // FUSE passthrough of reads/writes (passthrough.hpp)
+    bool io_uring = false;         // requests on per-CPU io_uring queues (uring_transport.hpp)
 };
 
 struct FsConfig {

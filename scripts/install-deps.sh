@@ -18,7 +18,7 @@ PACKAGES=(
     # toolchain and build
     build-essential cmake pkg-config g++
     # libraries (design card: libfuse3, libarchive, OpenSSL, yaml-cpp, nlohmann_json, GoogleTest)
-    libfuse3-dev fuse3 libcap-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
+    libfuse3-dev fuse3 liburing-dev libcap-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
     libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libarchive-dev libssl-dev
     # container engine and the slim demo/test image (busybox + Asia/Tokyo zoneinfo)
     docker.io busybox-static tzdata

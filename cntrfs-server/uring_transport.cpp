@@ -1,0 +1,267 @@
+#include "uring_transport.hpp"
+
+#include <liburing.h>
+#include <linux/fuse.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "device_io.hpp"
+#include "error.hpp"
+#include "fd.hpp"
+#include "kernel_abi.hpp"
+#include "log.hpp"
+
+namespace cntrfs {
+namespace {
+
+// Room in front of each payload buffer for the request header and the operation's
+// struct, so that a request is rebuilt without moving its payload.
+constexpr size_t kHeadroom = 256;
+constexpr uint64_t kStopTag = 0;  // user_data of the stop eventfd's poll
+
+// nr_cpu_ids: the kernel has one queue per possible CPU and wants all of them.
+unsigned possible_cpus() {
+    std::ifstream in("/sys/devices/system/cpu/possible");
+    std::string ranges;
+    std::getline(in, ranges);  // e.g. "0-1" or "0"
+    size_t dash = ranges.find_last_of("-,");
+    std::string last = dash == std::string::npos ? ranges : ranges.substr(dash + 1);
+    try {
+        return static_cast<unsigned>(std::stoul(last)) + 1;
+    } catch (const std::exception&) {
+        return std::thread::hardware_concurrency();
+    }
+}
+
+}  // namespace
+
+// One ring entry: the buffers the kernel fills, and the request being served.
+struct Entry final : ReplySink {
+    UringTransport::Queue* queue = nullptr;
+    kabi::UringReqHeader header{};
+    std::unique_ptr<char[]> buffer;  // kHeadroom + payload
+    iovec iov[2]{};
+    uint64_t unique = 0;
+    bool replied = true;
+
+    char* payload() { return buffer.get() + kHeadroom; }
+    ssize_t take(const struct iovec* iov, int count) override;
+};
+
+struct UringTransport::Queue {
+    unsigned qid = 0;
+    int fuse_fd = -1;
+    fuse_session* se = nullptr;
+    size_t max_payload = 0;
+    io_uring ring{};
+    bool ring_ready = false;
+    cntr::Fd stop;  // eventfd
+    std::vector<std::unique_ptr<Entry>> entries;
+
+    ~Queue() {
+        if (ring_ready) io_uring_queue_exit(&ring);
+    }
+
+    // A cleared SQE (128 bytes: the ring is SQE128).
+    io_uring_sqe* next_sqe() {
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+        if (sqe == nullptr) {  // full: make room (entries never exceed the SQ size)
+            io_uring_submit(&ring);
+            sqe = io_uring_get_sqe(&ring);
+        }
+        if (sqe == nullptr) throw std::runtime_error("io_uring submission queue full");
+        void* raw = sqe;
+        std::memset(raw, 0, 2 * sizeof(io_uring_sqe));
+        return sqe;
+    }
+
+    // An SQE for a FUSE ring command on entry `e`.
+    void queue_command(Entry& e, uint32_t op) {
+        io_uring_sqe* sqe = next_sqe();
+        sqe->opcode = IORING_OP_URING_CMD;
+        sqe->fd = fuse_fd;
+        sqe->cmd_op = op;
+        sqe->user_data = reinterpret_cast<uint64_t>(&e);
+        kabi::UringCmdReq cmd{};
+        cmd.qid = static_cast<uint16_t>(qid);
+        if (op == kabi::kUringCmdRegister) {
+            sqe->addr = reinterpret_cast<uint64_t>(e.iov);
+            sqe->len = 2;
+        } else {
+            cmd.commit_id = e.header.ent.commit_id;
+        }
+        std::memcpy(sqe->cmd, &cmd, sizeof(cmd));
+    }
+
+    void serve(Entry& e);
+    void run();
+};
+
+ssize_t Entry::take(const struct iovec* iov, int count) {
+    fuse_out_header out{};
+    if (count < 1 || iov[0].iov_len < sizeof(out)) return -1;
+    std::memcpy(&out, iov[0].iov_base, sizeof(out));
+    if (replied || out.unique != unique) return -1;
+    size_t total = 0;
+    ssize_t sent = static_cast<ssize_t>(iov[0].iov_len);
+    for (int i = 1; i < count; ++i) {
+        sent += static_cast<ssize_t>(iov[i].iov_len);
+        if (out.error != 0) continue;
+        if (total + iov[i].iov_len > queue->max_payload) {
+            out.error = -EIO;  // cannot happen with replies bounded by max_write
+            continue;
+        }
+        std::memmove(payload() + total, iov[i].iov_base, iov[i].iov_len);
+        total += iov[i].iov_len;
+    }
+    if (out.error != 0) total = 0;
+    out.len = static_cast<uint32_t>(sizeof(out) + total);
+    std::memcpy(header.in_out, &out, sizeof(out));
+    header.ent.payload_sz = static_cast<uint32_t>(total);
+    replied = true;
+    queue->queue_command(*this, kabi::kUringCmdCommitAndFetch);
+    return sent;
+}
+
+void UringTransport::Queue::serve(Entry& e) {
+    fuse_in_header in{};
+    std::memcpy(&in, e.header.in_out, sizeof(in));
+    const size_t payload_sz = e.header.ent.payload_sz;
+    e.unique = in.unique;
+    e.replied = false;
+    // The first argument went to op_in, the rest to the payload; the header's length
+    // covers them all, which gives the size of the first.
+    if (in.len < sizeof(in) + payload_sz ||
+        in.len - sizeof(in) - payload_sz > sizeof(e.header.op_in) || payload_sz > max_payload) {
+        cntr::log::error("io_uring queue {}: malformed request (opcode {}, len {}, payload {})",
+                         qid, in.opcode, in.len, payload_sz);
+    } else {
+        const size_t op_size = in.len - sizeof(in) - payload_sz;
+        char* start = e.payload() - op_size - sizeof(in);
+        std::memcpy(start, &in, sizeof(in));
+        std::memcpy(start + sizeof(in), e.header.op_in, op_size);
+        fuse_buf buf{};
+        buf.size = in.len;
+        buf.mem = start;
+        ScopedReplySink sink(e);
+        fuse_session_process_buf(se, &buf);
+    }
+    if (!e.replied) {
+        // Every request on the ring expects a reply; without one the entry is lost.
+        fuse_out_header out{sizeof(out), -EIO, in.unique};
+        iovec iov{&out, sizeof(out)};
+        e.take(&iov, 1);
+    }
+}
+
+void UringTransport::Queue::run() {
+    // Requests on this queue come from callers running on CPU qid: serve them there.
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(qid, &cpus);
+    ::sched_setaffinity(0, sizeof(cpus), &cpus);  // a CPU that is offline: run anywhere
+
+    io_uring_sqe* poll = next_sqe();
+    io_uring_prep_poll_add(poll, stop.get(), POLLIN);
+    io_uring_sqe_set_data64(poll, kStopTag);
+    for (auto& e : entries) queue_command(*e, kabi::kUringCmdRegister);
+    io_uring_submit(&ring);
+
+    size_t live = entries.size();
+    bool stopping = false;
+    bool serving = false;
+    while (!stopping && live > 0) {
+        io_uring_cqe* cqe = nullptr;
+        int res = io_uring_wait_cqe(&ring, &cqe);
+        if (res == -EINTR) continue;
+        if (res < 0) {
+            cntr::log::error("io_uring queue {}: {}", qid, std::strerror(-res));
+            break;
+        }
+        unsigned head = 0;
+        unsigned seen = 0;
+        io_uring_for_each_cqe(&ring, head, cqe) {
+            ++seen;
+            if (cqe->user_data == kStopTag) {
+                stopping = true;
+                continue;
+            }
+            auto& e = *reinterpret_cast<Entry*>(cqe->user_data);
+            if (cqe->res == 0) {
+                if (!serving) cntr::log::debug("io_uring queue {}: serving requests", qid);
+                serving = true;
+                serve(e);
+            } else if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+                // Registered before the kernel finished INIT: try again shortly.
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                queue_command(e, kabi::kUringCmdRegister);
+            } else {
+                --live;
+                // ENOTCONN/ECANCELED: the mount is gone. EOPNOTSUPP: the kernel does not
+                // allow io_uring (enable_uring is N); it serves through /dev/fuse then.
+                if (cqe->res == -EOPNOTSUPP && qid == 0 && live + 1 == entries.size()) {
+                    cntr::log::warn(
+                        "the kernel refused FUSE over io_uring (enable it with: echo Y > "
+                        "/sys/module/fuse/parameters/enable_uring); serving through "
+                        "/dev/fuse");
+                } else if (cqe->res != -ENOTCONN && cqe->res != -ECANCELED &&
+                           cqe->res != -EOPNOTSUPP) {
+                    cntr::log::error("io_uring queue {}: {}", qid, std::strerror(-cqe->res));
+                }
+            }
+        }
+        io_uring_cq_advance(&ring, seen);
+        io_uring_submit(&ring);
+    }
+}
+
+UringTransport::UringTransport(fuse_session* se, int fuse_fd, size_t max_payload, unsigned depth) {
+    const unsigned n = possible_cpus();
+    for (unsigned qid = 0; qid < n; ++qid) {
+        auto q = std::make_unique<Queue>();
+        q->qid = qid;
+        q->fuse_fd = fuse_fd;
+        q->se = se;
+        q->max_payload = max_payload;
+        q->stop.reset(cntr::check(::eventfd(0, EFD_CLOEXEC), "eventfd"));
+        io_uring_params params{};
+        params.flags = IORING_SETUP_SQE128;
+        if (int err = io_uring_queue_init_params(2 * depth + 2, &q->ring, &params); err < 0) {
+            throw cntr::SysError("cannot set up an io_uring for FUSE requests", -err);
+        }
+        q->ring_ready = true;
+        for (unsigned i = 0; i < depth; ++i) {
+            auto e = std::make_unique<Entry>();
+            e->queue = q.get();
+            // Not zeroed: pages of the payload are only touched by requests that use them.
+            e->buffer = std::make_unique_for_overwrite<char[]>(kHeadroom + max_payload);
+            e->iov[0] = {&e->header, sizeof(e->header)};
+            e->iov[1] = {e->payload(), max_payload};
+            q->entries.push_back(std::move(e));
+        }
+        queues_.push_back(std::move(q));
+    }
+    for (auto& q : queues_) threads_.emplace_back([queue = q.get()] { queue->run(); });
+}
+
+UringTransport::~UringTransport() {
+    for (auto& q : queues_) {
+        uint64_t one = 1;
+        if (::write(q->stop.get(), &one, sizeof(one)) < 0) {
+            cntr::log::debug("stopping io_uring queue {}: {}", q->qid, std::strerror(errno));
+        }
+    }
+    for (auto& t : threads_) t.join();
+}
+
+}  // namespace cntrfs
