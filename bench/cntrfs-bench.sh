@@ -15,12 +15,14 @@
 # the FUSE layer alone. Throughput results (dbench) are turned into the same kind of
 # ratio (native throughput / CNTRFS throughput).
 #
-# Configurations: "all-on" (every optimization: writeback cache, keep cache, cached
-# symlinks, long timeouts, splice, parallel dirops, async read, batch forget,
-# readdirplus, the security.capability shortcut, 1 MiB requests) runs every workload;
-# then each optimization is turned off once and the metadata/data workloads it can
-# affect run again (the "toggle" table). Cold cache = `sync; echo 3 >
-# /proc/sys/vm/drop_caches` before the workload (native and CNTRFS alike).
+# Configurations: "all-on" (every optimization: requests on per-CPU io_uring queues,
+# passthrough of reads/writes, keep cache, cached symlinks, long timeouts, parallel
+# dirops, async read, batch forget, readdirplus, the security.capability shortcut, 1 MiB
+# requests) runs every workload; then each optimization is turned off once (the
+# writeback cache, which excludes passthrough, is turned on once instead) and the
+# metadata/data workloads it can affect run again (the "toggle" table). The fuse module's
+# enable_uring is set to Y for the run and restored afterwards. Cold cache = `sync; echo
+# 3 > /proc/sys/vm/drop_caches` before the workload (native and CNTRFS alike).
 #
 # Scale (2-core VM, ~12 minutes for a full run): the tree is /usr/include (about 8000
 # files, 130 MB), fio files are 256 MiB (seq) and 64 MiB (4 KiB random, 16 MiB of I/O),
@@ -81,6 +83,7 @@ cleanup() {
     rm -rf "$data" "$work"
     if ((loop)) && mountpoint -q "$base" 2>/dev/null; then umount "$base"; fi
     rm -f "$image"
+    if [[ -n ${uring_was:-} ]]; then echo "$uring_was" >"$uring_param"; fi
 }
 trap cleanup EXIT
 cleanup
@@ -260,30 +263,40 @@ declare -A paper=(
     [fio-4k-randread]="FIO 0.2" [dbench]="threaded-io write 0.3"
     [smallfile-create]="compilebench-create 7.3" [cp-a]="compilebench-create 7.3")
 
-all_on=(--writeback-cache --keep-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60)
+# All on: passthrough (the server's default; the kernel excludes it with the writeback
+# cache) and requests on per-CPU io_uring queues.
+base_opts="--keep-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60"
+all_on=(--io-uring $base_opts)
 # --config "ARGS": the main table with these server options instead (e.g. all-on minus
 # the writeback cache, which measured slower here).
 # shellcheck disable=SC2206
 [[ -n $config_override ]] && all_on=($config_override)
 declare -A toggle_args=(
-    [no-writeback-cache]="--keep-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60"
-    [no-keep-cache]="--writeback-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60"
-    [short-timeouts-1s]="--writeback-cache --keep-cache --cache-symlinks"
+    [no-io-uring]="$base_opts"
+    [no-passthrough]="${all_on[*]} --no-passthrough"
+    [writeback-cache]="${all_on[*]} --writeback-cache"
+    [no-keep-cache]="--io-uring --cache-symlinks --entry-timeout 60 --attr-timeout 60"
+    [short-timeouts-1s]="--io-uring --keep-cache --cache-symlinks"
     [no-negative-cache]="${all_on[*]} --negative-timeout 0"
-    [no-splice]="${all_on[*]} --no-splice"
+    [no-splice]="$base_opts --no-splice"  # the ring copies anyway: compare with no-io-uring
     [no-parallel-dirops]="${all_on[*]} --no-parallel-dirops"
     [no-async-read]="${all_on[*]} --no-async-read"
     [no-batch-forget]="${all_on[*]} --no-batch-forget"
     [no-readdirplus]="${all_on[*]} --no-readdirplus"
-    [no-cache-symlinks]="--writeback-cache --keep-cache --entry-timeout 60 --attr-timeout 60"
+    [no-cache-symlinks]="--io-uring --keep-cache --entry-timeout 60 --attr-timeout 60"
     [no-xattr-shortcut]="${all_on[*]} --no-xattr-shortcut"
     [one-thread]="${all_on[*]} --threads 1"
     [max-write-128k]="${all_on[*]} --max-write 131072"
 )
-toggle_order=(no-writeback-cache no-keep-cache short-timeouts-1s no-negative-cache no-splice
+toggle_order=(no-io-uring no-passthrough writeback-cache no-keep-cache short-timeouts-1s no-negative-cache no-splice
     no-parallel-dirops no-async-read no-batch-forget no-readdirplus no-cache-symlinks
     no-xattr-shortcut one-thread max-write-128k)
 
+# --io-uring needs the fuse module's enable_uring (a machine-wide switch, off by
+# default): on for the run, restored afterwards (cleanup).
+uring_param=/sys/module/fuse/parameters/enable_uring
+uring_was=$(cat $uring_param 2>/dev/null || echo "")
+[[ -n $uring_was ]] && echo Y >$uring_param
 echo "tree: $tree_src ($nfiles entries); native in $data, CNTRFS at $mnt" >&2
 echo "== native and cntrfs all-on: ${all_on[*]}" >&2
 start_server "${all_on[@]}"
