@@ -196,6 +196,8 @@ void UringTransport::Queue::run() {
                 stopping = true;
                 continue;
             }
+            // user_data is the Entry the command was queued for (queue_command).
+            // NOLINTNEXTLINE(performance-no-int-to-ptr)
             auto& e = *reinterpret_cast<Entry*>(cqe->user_data);
             if (cqe->res == 0) {
                 if (!serving) cntr::log::debug("io_uring queue {}: serving requests", qid);
