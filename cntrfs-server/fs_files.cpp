@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "credentials.hpp"
 #include "file_system.hpp"
@@ -87,7 +88,8 @@ void FileSystem::reply_opened(fuse_req_t req, const Inode& inode, cntr::Fd file,
             fi->fh |= kCountedBit;
         }
     }
-    int sent = 0;
+    ReplyPatch patch{ReplyPatch::Kind::open};
+    std::optional<ScopedReplyPatch> armed;
     if (backing_id > 0) {
         // O_DIRECT reaches the backing file as the caller asked, alignment rules included.
         // The kernel refuses passthrough together with FOPEN_KEEP_CACHE (the open fails
@@ -95,14 +97,11 @@ void FileSystem::reply_opened(fuse_req_t req, const Inode& inode, cntr::Fd file,
         fi->direct_io = false;
         fi->keep_cache = false;
         fi->fh |= kPassthroughBit;
-        ReplyPatch patch{ReplyPatch::Kind::open};
         patch.fh = fi->fh;
         patch.backing_id = backing_id;
-        ScopedReplyPatch armed(patch);
-        sent = e != nullptr ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
-    } else {
-        sent = e != nullptr ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+        armed.emplace(patch);
     }
+    int sent = e != nullptr ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
     if (sent == 0) {
         file.release();  // the handle is the kernel's now
         return;
