@@ -100,17 +100,25 @@ int RequestCredentials::chown_new(int dirfd, const char* name) const {
     return res == 0 ? 0 : errno;
 }
 
-void drop_sgid_after_write(fuse_req_t req, const FsConfig& config, int fd) {
+bool drop_setid_bits(fuse_req_t req, const FsConfig& config, int fd) {
     const fuse_ctx* ctx = fuse_req_ctx(req);
-    if (config.uid_map.backing(ctx->uid) == 0) return;
+    if (config.uid_map.backing(ctx->uid) == 0) return false;
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
-    if ((st.st_mode & (S_ISGID | S_IXGRP)) != S_ISGID) return;
-    if (config.gid_map.backing(ctx->gid) == st.st_gid) return;
-    for (gid_t g : caller_groups(req, config)) {
-        if (g == st.st_gid) return;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & (S_ISUID | S_ISGID)) == 0) {
+        return false;
     }
-    ::chmod(ProcFdPath(fd).c_str(), st.st_mode & 07777 & ~S_ISGID);
+    auto in_group = [&] {
+        if (config.gid_map.backing(ctx->gid) == st.st_gid) return true;
+        for (gid_t g : caller_groups(req, config)) {
+            if (g == st.st_gid) return true;
+        }
+        return false;
+    };
+    mode_t kill = st.st_mode & S_ISUID;
+    if ((st.st_mode & S_ISGID) != 0 && ((st.st_mode & S_IXGRP) != 0 || !in_group())) {
+        kill |= S_ISGID;
+    }
+    return kill != 0 && ::chmod(ProcFdPath(fd).c_str(), st.st_mode & 07777 & ~kill) == 0;
 }
 
 }  // namespace cntrfs

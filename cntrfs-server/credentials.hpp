@@ -71,13 +71,14 @@ class RequestCredentials {
     int error_ = 0;
 };
 
-// Set-group-id after a write or truncate by `req`'s caller to the file `fd` (any
-// descriptor, O_PATH too). The kernel's FUSE client clears set-user-id itself, and
-// set-group-id only together with group-execute (fs/fuse/dir.c, fuse_setattr); a local
-// file system also clears a set-group-id without group-execute when the writer is not
-// in the file's group (setattr_should_drop_sgid). That one case is done here: it costs
-// one fstat per write of a non-root caller, and a group lookup only when the rare mode
-// is present. Root counts as holding CAP_FSETID.
-void drop_sgid_after_write(fuse_req_t req, const FsConfig& config, int fd);
+// Set-id bits after a write or truncate by `req`'s caller to the file `fd` (any
+// descriptor, O_PATH too), as a local file system clears them (file_remove_privs):
+// set-user-id always, set-group-id when group-execute is set or the writer is not in
+// the file's group - unless the writer holds CAP_FSETID (root counts as holding it).
+// Our own writes run as root, which keeps the bits, so this is the server's job: with
+// FUSE_HANDLE_KILLPRIV_V2 the kernel leaves all of it to us, and without it the kernel
+// only does the first two cases. Costs one fstat per write of a non-root caller, and a
+// group lookup only when the rare mode is present. Returns whether it changed the mode.
+bool drop_setid_bits(fuse_req_t req, const FsConfig& config, int fd);
 
 }  // namespace cntrfs

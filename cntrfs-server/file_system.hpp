@@ -46,8 +46,12 @@ class FileSystem {
     [[nodiscard]] const FsConfig& config() const { return config_; }
 
     void init(fuse_conn_info* conn);
-    // The session's /dev/fuse descriptor, once it has one (passthrough registers there).
-    void set_device(int fd) { passthrough_.set_device(fd); }
+    // The session and its /dev/fuse descriptor, once it has one (passthrough registers
+    // there; attribute invalidations are sent there).
+    void set_session(fuse_session* se, int fd) {
+        session_.store(se);
+        passthrough_.set_device(fd);
+    }
 
     // fs_entries.cpp
     void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -115,6 +119,11 @@ class FileSystem {
     void reply_opened(fuse_req_t req, const Inode& inode, cntr::Fd file, fuse_file_info* fi,
                       const fuse_entry_param* e);
     [[nodiscard]] int copy_flags() const;  // fuse_buf_copy_flags for read/write
+    // After a write or truncating open by `req`'s caller through `fd`: clears the file's
+    // set-id bits as a local file system would (credentials.hpp) and, if it did, tells
+    // the kernel its cached mode of `ino` is stale (the reply carries no attributes, and
+    // exec and permission checks would go on using the old mode).
+    void after_write(fuse_req_t req, fuse_ino_t ino, int fd);
 
     // Replies with `err`, and says so (once a minute) when it is the descriptor limit.
     void reply_errno(fuse_req_t req, int err);
@@ -122,6 +131,7 @@ class FileSystem {
     FsConfig config_;
     InodeTable inodes_;
     PassthroughFiles passthrough_;
+    std::atomic<fuse_session*> session_{nullptr};
     ReplyPatch init_patch_{ReplyPatch::Kind::init};  // what INIT adds (fs_init.cpp)
     std::atomic<int64_t> last_fd_warning_{0};        // steady_clock ticks
 };

@@ -131,7 +131,7 @@ void FileSystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
         int res = fh >= 0 ? ::ftruncate(fh, attr->st_size)
                           : ::truncate(ProcFdPath(fd).c_str(), attr->st_size);
         if (res != 0) return reply_errno(req, errno);
-        drop_sgid_after_write(req, config_, fd);
+        drop_setid_bits(req, config_, fd);  // the reply below carries the new mode
     }
     constexpr int kTimes = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
                            FUSE_SET_ATTR_MTIME_NOW;

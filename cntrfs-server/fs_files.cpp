@@ -69,6 +69,8 @@ void FileSystem::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     }
     cntr::Fd file(::open(ProcFdPath(inode.fd.get()).c_str(), flags | O_CLOEXEC));
     if (!file) return reply_errno(req, errno);
+    // A truncating open is a write (FUSE_CAP_ATOMIC_O_TRUNC: the kernel sends no SETATTR).
+    if ((flags & O_TRUNC) != 0) after_write(req, ino, file.get());
     reply_opened(req, inode, std::move(file), fi, nullptr);
 }
 
@@ -146,13 +148,22 @@ void FileSystem::read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_f
     fuse_reply_data(req, &buf, static_cast<fuse_buf_copy_flags>(copy_flags()));
 }
 
-void FileSystem::write_buf(fuse_req_t req, fuse_ino_t, fuse_bufvec* in, off_t off,
+void FileSystem::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* in, off_t off,
                            fuse_file_info* fi) {
     fuse_bufvec out = fd_bufvec(fh_of(fi), fuse_buf_size(in), off);
     ssize_t n = fuse_buf_copy(&out, in, static_cast<fuse_buf_copy_flags>(copy_flags()));
     if (n < 0) return reply_errno(req, static_cast<int>(-n));
-    drop_sgid_after_write(req, config_, fh_of(fi));
+    after_write(req, ino, fh_of(fi));
     fuse_reply_write(req, static_cast<size_t>(n));
+}
+
+void FileSystem::after_write(fuse_req_t req, fuse_ino_t ino, int fd) {
+    if (!drop_setid_bits(req, config_, fd)) return;
+    // Attributes only (offset < 0): no page is dropped and no lock is taken, so this
+    // is safe while the kernel waits for the reply to this very request.
+    if (fuse_session* se = session_.load(); se != nullptr) {
+        fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
+    }
 }
 
 void FileSystem::release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {

@@ -5,15 +5,15 @@
 // Two things are not plain pass-through:
 //   - POSIX ACLs carry user and group ids; with --uid-map/--gid-map they are shifted
 //     like file owners (id_map.hpp): host ids on the wire, container ids on disk.
-//   - security.capability. Unless a file system handles "kill privileges" itself, the
-//     kernel asks for security.capability before every write to a file (file_remove_privs
-//     -> cap_inode_need_killpriv), i.e. one extra FUSE round trip per write(2) - the
-//     overhead the CNTR paper measured in apache and iozone. Almost no file has the
-//     attribute, so the answer "none" is remembered per inode together with the
-//     file's ctime: any change of the file's xattrs (through the mount or behind it)
-//     changes its ctime, and the next query goes to the disk again. A hit costs one
-//     fstat of the O_PATH descriptor instead of a path walk and a getxattr.
-//     --no-xattr-shortcut turns this off for measurement.
+//   - security.capability. The kernel asks for it before writes to a file and on chown
+//     (file_remove_privs, notify_change -> cap_inode_need_killpriv): with
+//     FUSE_HANDLE_KILLPRIV_V2 (fs_init.cpp) before the first write to an inode only,
+//     without it before every write(2) - the overhead the CNTR paper measured in apache
+//     and iozone. Almost no file has the attribute, so the answer "none" is remembered
+//     per inode together with the file's ctime: any change of the file's xattrs (through
+//     the mount or behind it) changes its ctime, and the next query goes to the disk
+//     again. A hit costs one fstat of the O_PATH descriptor instead of a path walk and a
+//     getxattr. --no-xattr-shortcut turns this off for measurement.
 #include <sys/stat.h>
 #include <sys/xattr.h>
 

@@ -79,7 +79,7 @@ void FuseSession::mount(const std::string& mountpoint, const std::string& what) 
     if (int err = fuse_session_custom_io(se_, &io, fd); err != 0) {
         throw cntr::SysError("cannot install the FUSE device I/O functions", -err);
     }
-    fs_.set_device(fd);
+    fs_.set_session(se_, fd);
 }
 
 void FuseSession::unmount() {

@@ -1,6 +1,7 @@
 // The parts of the FUSE kernel ABI that are newer than Debian 12's headers (Linux 6.1
-// uapi, libfuse 3.14). Values and layouts are those of include/uapi/linux/fuse.h of
-// Linux 6.9 and later (protocol 7.40+); a kernel that does not know a flag ignores it.
+// uapi, libfuse 3.14), or that libfuse 3.14 does not expose. Values and layouts are those of
+// include/uapi/linux/fuse.h of Linux 6.9 and later (protocol 7.40+); a kernel that does not know a
+// flag ignores it.
 #pragma once
 
 #include <sys/ioctl.h>
@@ -10,8 +11,9 @@
 namespace cntrfs::kabi {
 
 // FUSE_INIT flags: bits 32..63 travel in init_out.flags2 when FUSE_INIT_EXT is set.
-constexpr uint64_t kInitExt = 1ULL << 30;      // FUSE_INIT_EXT
-constexpr uint64_t kPassthrough = 1ULL << 37;  // FUSE_PASSTHROUGH (7.40, Linux 6.9)
+constexpr uint64_t kHandleKillprivV2 = 1ULL << 28;  // FUSE_HANDLE_KILLPRIV_V2 (7.33)
+constexpr uint64_t kInitExt = 1ULL << 30;           // FUSE_INIT_EXT
+constexpr uint64_t kPassthrough = 1ULL << 37;       // FUSE_PASSTHROUGH (7.40, Linux 6.9)
 
 // FILESYSTEM_MAX_STACK_DEPTH: how deep backing file systems may be stacked under a
 // passthrough mount. 2 lets an overlayfs (depth 1) container root back our files.

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     bool no_readdirplus = false;
     bool no_batch_forget = false;
     bool no_xattr_shortcut = false;
+    bool no_handle_killpriv = false;
     bool no_passthrough = false;
     std::optional<std::string> uid_map;
     std::optional<std::string> gid_map;
@@ -155,6 +156,10 @@ int main(int argc, char** argv) {
     perf->add_flag("--no-xattr-shortcut", no_xattr_shortcut,
                    "Always ask the disk for security.capability\n(the kernel asks before "
                    "every write)");
+    perf->add_flag("--no-handle-killpriv", no_handle_killpriv,
+                   "Let the kernel clear set-id bits (then it asks\n"
+                   "for security.capability before every write,\n"
+                   "not once per file)");
     perf->add_flag("--no-passthrough", no_passthrough,
                    "Serve reads and writes through requests instead\n"
                    "of FUSE passthrough (Linux 6.9+; off anyway\nwith --writeback-cache)");
@@ -182,6 +187,7 @@ int main(int argc, char** argv) {
     o.fs.features.readdirplus = !no_readdirplus;
     o.fs.features.batch_forget = !no_batch_forget;
     o.fs.features.xattr_shortcut = !no_xattr_shortcut;
+    o.fs.features.handle_killpriv = !no_handle_killpriv;
     o.fs.features.passthrough = !no_passthrough && !o.fs.features.writeback_cache;
     // Ring requests are answered from memory (uring_transport.hpp).
     if (o.fs.features.io_uring) o.fs.features.splice = false;

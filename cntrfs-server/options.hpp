@@ -26,6 +26,7 @@ struct Features {
     bool batch_forget = true;      // FUSE_BATCH_FORGET (forget_multi)
     bool cache_symlinks = false;   // FUSE_CAP_CACHE_SYMLINKS; off: /proc/self differs per caller
     bool xattr_shortcut = true;    // answer "no security.capability" from memory (fs_xattr.cpp)
+    bool handle_killpriv = true;   // FUSE_HANDLE_KILLPRIV_V2: the server clears set-id bits
     bool passthrough = true;       // FUSE passthrough of reads/writes (passthrough.hpp)
     bool io_uring = false;         // requests on per-CPU io_uring queues (uring_transport.hpp)
 };

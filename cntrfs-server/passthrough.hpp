@@ -15,8 +15,7 @@
 //
 // Plain (request-served) opens are also chosen for set-user-id and set-group-id files:
 // writes to them must clear those bits the way a local file system does, which the
-// server does when it sees the WRITE (credentials.hpp, drop_sgid_after_write) and which
-// the kernel's FUSE client alone gets wrong for set-group-id without group-execute.
+// server does when it sees the WRITE (credentials.hpp, drop_setid_bits).
 //
 // When registering is refused for a reason that will not change (no capability, no
 // kernel support) no new backing file is registered for the rest of the session; a
