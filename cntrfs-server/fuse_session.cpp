@@ -1,9 +1,12 @@
 #include "fuse_session.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <memory>
 #include <optional>
 
+#include "cache_pruner.hpp"
 #include "device_io.hpp"
 #include "error.hpp"
 #include "uring_transport.hpp"
@@ -98,6 +101,13 @@ int FuseSession::loop(unsigned threads) {
         const size_t max_write = fs_.config().max_write != 0 ? fs_.config().max_write : kMaxWrite;
         uring.emplace(se_, fuse_session_fd(se_), (max_write + 4095) / 4096 * 4096, kDepth);
     }
+    size_t max_inodes = fs_.config().max_inodes;
+    if (max_inodes == 0) {
+        rlimit lim{};
+        ::getrlimit(RLIMIT_NOFILE, &lim);
+        max_inodes = CachePruner::default_high_water(static_cast<size_t>(lim.rlim_cur));
+    }
+    CachePruner pruner(fs_.inodes(), fuse_session_fd(se_), max_inodes);
     if (threads == 1) return fuse_session_loop(se_);
     std::unique_ptr<fuse_loop_config, LoopConfigDeleter> config(fuse_loop_cfg_create());
     if (!config) throw std::bad_alloc();

@@ -3,6 +3,8 @@
 #include <linux/magic.h>
 #include <sys/statfs.h>
 
+#include <algorithm>
+
 #include "error.hpp"
 #include "log.hpp"
 
@@ -51,6 +53,7 @@ Inode& InodeTable::get(fuse_ino_t id) {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) throw cntr::SysError("node id unknown to the server", ESTALE);
+    it->second->last_use = ++use_clock_;
     return *it->second;
 }
 
@@ -70,7 +73,7 @@ InodeTable::DevInfo InodeTable::device(dev_t dev, int fd) {
 Inode& InodeTable::remember(cntr::Fd fd, const struct stat& st) {
     DevInfo dev = device(st.st_dev, fd.get());
     cntr::Fd unused;  // declared before the lock: closed after it is released
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     Key key{st.st_dev, st.st_ino};
     auto it = inodes_.find(key);
     if (it == inodes_.end()) {
@@ -86,8 +89,13 @@ Inode& InodeTable::remember(cntr::Fd fd, const struct stat& st) {
     } else {
         unused = std::move(fd);
     }
-    ++it->second->nlookup;
-    return *it->second;
+    Inode& inode = *it->second;
+    ++inode.nlookup;
+    inode.last_use = ++use_clock_;
+    const bool over = inodes_.size() > high_water_;
+    lock.unlock();
+    if (over) grew_.notify_one();
+    return inode;
 }
 
 void InodeTable::add_ref(Inode& inode) {
@@ -137,6 +145,33 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) {
 size_t InodeTable::size() {
     std::lock_guard lock(mutex_);
     return inodes_.size();
+}
+
+bool InodeTable::wait_until_over(size_t high_water, const std::atomic<bool>& stop) {
+    std::unique_lock lock(mutex_);
+    high_water_ = high_water;
+    grew_.wait(lock, [&] { return stop.load() || inodes_.size() > high_water_; });
+    return !stop.load();
+}
+
+void InodeTable::wake() {
+    { std::lock_guard lock(mutex_); }  // a waiter is either before its check or waiting
+    grew_.notify_all();
+}
+
+std::vector<fuse_ino_t> InodeTable::least_recently_used(size_t n) {
+    std::vector<std::pair<uint64_t, fuse_ino_t>> uses;
+    {
+        std::lock_guard lock(mutex_);
+        uses.reserve(by_id_.size());
+        for (const auto& [id, inode] : by_id_) uses.emplace_back(inode->last_use, id);
+    }
+    n = std::min(n, uses.size());
+    std::ranges::nth_element(uses, uses.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<fuse_ino_t> ids;
+    ids.reserve(n);
+    for (size_t i = 0; i < n; ++i) ids.push_back(uses[i].second);
+    return ids;
 }
 
 }  // namespace cntrfs

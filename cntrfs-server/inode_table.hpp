@@ -17,7 +17,11 @@
 //
 // Every Inode holds an O_PATH | O_NOFOLLOW descriptor. Besides giving fd-relative access
 // (no path strings, no symlink following), the descriptor pins the backing inode, so its
-// inode number cannot be reused for another file while it is in the table.
+// inode number cannot be reused for another file while it is in the table. An Inode
+// lives as long as the kernel caches the node, which without memory pressure is forever:
+// the table would outgrow the descriptor limit. CachePruner (cache_pruner.hpp) asks the
+// kernel to drop the least recently used nodes when it grows past a high-water mark;
+// last_use orders them.
 //
 // Reported inode numbers. All backing mounts appear under the single st_dev of the FUSE
 // mount, so two files of different backing devices with the same st_ino would look like
@@ -35,12 +39,14 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "fd.hpp"
 
@@ -53,6 +59,7 @@ struct Inode {
     uint64_t ino_tag = 0;    // xor-ed into st_ino when reported, see above
     bool pseudo_fs = false;  // procfs, sysfs, ...: st_size lies, read with direct_io
     uint64_t nlookup = 0;    // guarded by InodeTable::mutex_
+    uint64_t last_use = 0;   // InodeTable's use clock at the last get(); guarded by mutex_
     fuse_ino_t id = 0;       // the node id; FUSE_ROOT_ID for the root
     // ctime (ns) at which the file was seen without security.capability; -1: unknown
     // (fs_xattr.cpp).
@@ -88,6 +95,13 @@ class InodeTable {
 
     [[nodiscard]] size_t size();
 
+    // For CachePruner: blocks until the table holds more than `high_water` Inodes (true)
+    // or `stop` is set and wake() was called (false).
+    bool wait_until_over(size_t high_water, const std::atomic<bool>& stop);
+    void wake();
+    // The node ids of the `n` least recently used Inodes (the root never).
+    [[nodiscard]] std::vector<fuse_ino_t> least_recently_used(size_t n);
+
     // The st_dev of our own FUSE mount when the server can see it (standalone mode with
     // the mountpoint inside the root): lookups that reach it fail with ELOOP instead of
     // sending requests to ourselves. 0 while unknown.
@@ -118,7 +132,10 @@ class InodeTable {
     std::unordered_map<Key, std::unique_ptr<Inode>, KeyHash> inodes_;  // guarded by mutex_
     std::unordered_map<fuse_ino_t, Inode*> by_id_;                     // guarded by mutex_
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;                            // guarded by mutex_
-    std::map<dev_t, DevInfo> devices_;                                 // guarded by mutex_
+    uint64_t use_clock_ = 0;                                           // guarded by mutex_
+    size_t high_water_ = SIZE_MAX;  // guarded by mutex_; notify grew_ above it
+    std::condition_variable grew_;
+    std::map<dev_t, DevInfo> devices_;  // guarded by mutex_
 };
 
 }  // namespace cntrfs

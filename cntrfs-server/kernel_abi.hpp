@@ -56,6 +56,17 @@ constexpr unsigned long kDevIocMagic = 229;
 constexpr unsigned long kIocBackingOpen = _IOW(kDevIocMagic, 1, BackingMap);
 constexpr unsigned long kIocBackingClose = _IOW(kDevIocMagic, 2, uint32_t);
 
+// FUSE_NOTIFY_PRUNE (7.45, Linux 6.18): the kernel drops the listed nodes from its caches
+// if nothing uses them (and then sends FORGET). After the header (error = the code):
+// this, then `count` node ids of 64 bits.
+constexpr int32_t kNotifyPrune = 9;
+struct NotifyPruneOut {
+    uint32_t count;
+    uint32_t padding;
+    uint64_t spare;
+};
+static_assert(sizeof(NotifyPruneOut) == 16);
+
 }  // namespace cntrfs::kabi
 
 namespace cntrfs::kabi {

@@ -167,6 +167,12 @@ int main(int argc, char** argv) {
                    "Take requests from per-CPU io_uring queues\n"
                    "(Linux 6.14+ with the fuse module's enable_uring\n"
                    "set to Y; replies are copied, not spliced)");
+    perf->add_option("--max-inodes", o.fs.max_inodes,
+                     "Inodes (one descriptor each) kept before the\n"
+                     "kernel is asked to drop the least recently\n"
+                     "used (default: half the descriptor limit)")
+        ->type_name("N")
+        ->check(quiet(CLI::Range(size_t{16}, size_t{1} << 30)));
     perf->add_option("--max-write", o.fs.max_write,
                      "Bytes per write request (4096..1048576;\ndefault: 1048576)")
         ->type_name("BYTES")

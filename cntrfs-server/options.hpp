@@ -38,6 +38,7 @@ struct FsConfig {
     unsigned max_write = 0;        // bytes per WRITE request; 0: libfuse's most (1 MiB)
     unsigned max_readahead = 0;    // bytes of kernel read-ahead; 0: the kernel's default
     bool read_only = false;        // refuse every change with EROFS
+    size_t max_inodes = 0;         // inodes held before pruning (cache_pruner.hpp); 0: auto
     Features features;
     IdMap uid_map;  // --uid-map: container ids <-> host ids (id_map.hpp)
     IdMap gid_map;  // --gid-map

@@ -305,3 +305,49 @@ TEST_F(KernelKillsPrivileges, CapabilityIsAskedBeforeEveryWrite) {
     write_in_pieces("pieces", 8);
     EXPECT_EQ(count_since(mark, "GETXATTR"), 8U);
 }
+
+// Every inode the kernel caches holds a descriptor of the server. With a budget of 100,
+// walking 600 files must work (no EMFILE) while the server's descriptors stay near the
+// budget: the kernel is asked to drop the least recently used nodes (FUSE_NOTIFY_PRUNE).
+class InodeBudget : public CntrfsFixture {
+  protected:
+    std::vector<std::string> server_args() override { return {"--max-inodes", "100"}; }
+
+    [[nodiscard]] size_t server_descriptors() const {
+        size_t n = 0;
+        for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(
+                 "/proc/" + std::to_string(server_->pid()) + "/fd")) {
+            ++n;
+        }
+        return n;
+    }
+};
+
+TEST_F(InodeBudget, ATreeLargerThanTheBudgetIsWalkedWithinIt) {
+    constexpr int kDirs = 6, kFiles = 100;
+    for (int d = 0; d < kDirs; ++d) {
+        ASSERT_EQ(::mkdir(in_src("d" + std::to_string(d)).c_str(), 0755), 0);
+        for (int f = 0; f < kFiles; ++f) {
+            write_text(in_src("d" + std::to_string(d) + "/f" + std::to_string(f)),
+                       std::to_string(d * 1000 + f));
+        }
+    }
+    const size_t base = server_descriptors();
+    auto walk = [&] {
+        for (int d = 0; d < kDirs; ++d) {
+            for (int f = 0; f < kFiles; ++f) {
+                std::string rel = "d" + std::to_string(d) + "/f" + std::to_string(f);
+                ASSERT_EQ(cntrfs_test::read_all(in_mnt(rel)), std::to_string(d * 1000 + f)) << rel;
+            }
+        }
+    };
+    walk();
+    // The kernel forgets asynchronously: give the pruner a few rounds.
+    size_t held = server_descriptors();
+    for (int i = 0; i < 50 && held > base + 100; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        held = server_descriptors();
+    }
+    EXPECT_LE(held, base + 100) << "descriptors before the walk: " << base;
+    walk();  // pruned nodes are looked up again
+}

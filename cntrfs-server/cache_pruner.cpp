@@ -1,0 +1,83 @@
+#include "cache_pruner.hpp"
+
+#include <linux/fuse.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "kernel_abi.hpp"
+#include "log.hpp"
+
+namespace cntrfs {
+namespace {
+
+constexpr size_t kIdsPerNotification = 256;
+// FORGETs come back asynchronously: time to let them arrive before looking again.
+constexpr auto kSettle = std::chrono::milliseconds(100);
+// When a round dropped nothing (everything is in use), before trying again.
+constexpr auto kBackoff = std::chrono::seconds(1);
+
+}  // namespace
+
+CachePruner::CachePruner(InodeTable& inodes, int device_fd, size_t high_water)
+    : inodes_(inodes), device_fd_(device_fd), high_water_(std::max<size_t>(high_water, 16)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+CachePruner::~CachePruner() {
+    stop_.store(true);
+    inodes_.wake();
+    thread_.join();
+}
+
+size_t CachePruner::default_high_water(size_t nofile) { return nofile / 2; }
+
+void CachePruner::run() {
+    const size_t low_water = high_water_ / 4 * 3;
+    auto pause = [this](auto duration) {
+        // Sleeps in slices so that stopping stays prompt.
+        for (auto left = std::chrono::duration_cast<std::chrono::milliseconds>(duration);
+             left.count() > 0 && !stop_.load(); left -= std::chrono::milliseconds(20)) {
+            std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
+        }
+    };
+    while (inodes_.wait_until_over(high_water_, stop_)) {
+        const size_t before = inodes_.size();
+        if (before <= low_water) continue;
+        if (!prune(inodes_.least_recently_used(before - low_water))) return;
+        pause(kSettle);
+        if (inodes_.size() >= before) pause(kBackoff);
+    }
+}
+
+bool CachePruner::prune(const std::vector<fuse_ino_t>& ids) {
+    for (size_t at = 0; at < ids.size(); at += kIdsPerNotification) {
+        const size_t count = std::min(kIdsPerNotification, ids.size() - at);
+        kabi::NotifyPruneOut out{.count = static_cast<uint32_t>(count), .padding = 0, .spare = 0};
+        std::vector<uint64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                    ids.begin() + static_cast<std::ptrdiff_t>(at + count));
+        fuse_out_header header{};
+        header.len = static_cast<uint32_t>(sizeof(header) + sizeof(out) + count * sizeof(uint64_t));
+        header.error = kabi::kNotifyPrune;
+        header.unique = 0;
+        std::array<iovec, 3> iov{iovec{&header, sizeof(header)}, iovec{&out, sizeof(out)},
+                                 iovec{chunk.data(), count * sizeof(uint64_t)}};
+        if (::writev(device_fd_, iov.data(), static_cast<int>(iov.size())) < 0) {
+            if (errno == ENOENT) continue;  // nodes the kernel has already forgotten
+            cntr::log::warn(
+                "cannot ask the kernel to drop cached inodes ({}; FUSE_NOTIFY_PRUNE needs "
+                "Linux 6.18): every inode it caches keeps a descriptor until it forgets it",
+                std::strerror(errno));
+            return false;
+        }
+    }
+    cntr::log::debug("asked the kernel to drop {} cached inodes", ids.size());
+    return true;
+}
+
+}  // namespace cntrfs
