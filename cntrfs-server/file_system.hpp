@@ -35,6 +35,8 @@
 
 namespace cntrfs {
 
+struct DirHandle;  // fs_dirs.cpp
+
 class FileSystem {
   public:
     FileSystem(cntr::Fd root, FsConfig config);
@@ -119,6 +121,10 @@ class FileSystem {
     void reply_opened(fuse_req_t req, const Inode& inode, cntr::Fd file, fuse_file_info* fi,
                       const fuse_entry_param* e);
     [[nodiscard]] int copy_flags() const;  // fuse_buf_copy_flags for read/write
+    // Opens `inode`'s directory stream into `handle`; 0 or an errno value.
+    static int open_dir(const Inode& inode, DirHandle& handle);
+    // Replies to READDIR(PLUS) with the entries of `d` from offset `off` on.
+    void list_dir(fuse_req_t req, DirHandle& d, size_t size, off_t off, bool plus);
     // After a write or truncating open by `req`'s caller through `fd`: clears the file's
     // set-id bits as a local file system would (credentials.hpp) and, if it did, tells
     // the kernel its cached mode of `ino` is stale (the reply carries no attributes, and
@@ -132,6 +138,7 @@ class FileSystem {
     InodeTable inodes_;
     PassthroughFiles passthrough_;
     std::atomic<fuse_session*> session_{nullptr};
+    std::atomic<bool> no_opendir_{false};            // the kernel opens directories without us
     ReplyPatch init_patch_{ReplyPatch::Kind::init};  // what INIT adds (fs_init.cpp)
     std::atomic<int64_t> last_fd_warning_{0};        // steady_clock ticks
 };

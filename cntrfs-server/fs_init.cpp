@@ -68,6 +68,9 @@ void FileSystem::init(fuse_conn_info* conn) {
     // passing them through would lose the owner. The kernel's local locking is right for
     // every process using the mount.
     want(FUSE_CAP_POSIX_LOCKS, false);
+    // Directories opened without OPENDIR/RELEASEDIR round trips, their listings cached
+    // (fs_dirs.cpp): only for roots nothing changes behind, as keep-cache says.
+    want(FUSE_CAP_NO_OPENDIR_SUPPORT, f.keep_cache);
     // Symlink targets in the page cache: no READLINK per path walk through a link. Off
     // by default because /proc/self must answer differently per caller (proc_self.hpp);
     // on for roots without a /proc (images, benchmarks).
@@ -110,6 +113,7 @@ void FileSystem::init(fuse_conn_info* conn) {
     // register once this reply is out.
     if (f.io_uring) init_patch_.init_flags |= kabi::kOverIoUring;
     if (init_patch_.init_flags != 0) arm_next_reply(init_patch_);
+    no_opendir_.store((conn->want & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0);
     cntr::log::debug("init: kernel protocol {}.{}, want 0x{:x}, max_write {}", conn->proto_major,
                      conn->proto_minor, conn->want, conn->max_write);
 }

@@ -136,8 +136,9 @@ int main(int argc, char** argv) {
 
     auto* perf = app.add_option_group("Performance switches (each measurable on its own)");
     perf->add_flag("--keep-cache", o.fs.features.keep_cache,
-                   "Keep pages and listings cached across opens\n"
-                   "(for roots that never change behind the mount)");
+                   "Keep pages and listings cached across opens,\n"
+                   "open directories without requests (for roots\n"
+                   "that never change behind the mount)");
     perf->add_flag("--writeback-cache", o.fs.features.writeback_cache,
                    "Let the kernel cache writes (off by default: it\n"
                    "breaks O_APPEND and sizes when files change\n"

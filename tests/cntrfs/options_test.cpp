@@ -351,3 +351,28 @@ TEST_F(InodeBudget, ATreeLargerThanTheBudgetIsWalkedWithinIt) {
     EXPECT_LE(held, base + 100) << "descriptors before the walk: " << base;
     walk();  // pruned nodes are looked up again
 }
+
+// With --keep-cache the kernel opens directories without OPENDIR/RELEASEDIR round trips
+// (FUSE_CAP_NO_OPENDIR_SUPPORT): the first OPENDIR is answered ENOSYS, later ones are
+// never sent, and listings still come from the server (READDIR with no handle).
+class NoOpendir : public RequestLog {
+  protected:
+    std::vector<std::string> server_args() override { return {"--debug", "--keep-cache"}; }
+};
+
+TEST_F(NoOpendir, DirectoriesAreListedWithoutHandles) {
+    ASSERT_EQ(::mkdir(in_src("d").c_str(), 0755), 0);
+    for (int i = 0; i < 300; ++i) write_text(in_src("d/f" + std::to_string(i)), "x");
+    size_t mark = server_->log().size();
+    for (int round = 0; round < 3; ++round) {
+        size_t n = 0;
+        for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(in_mnt("d"))) ++n;
+        EXPECT_EQ(n, 300U) << "round " << round;
+        // A change through the mount invalidates the kernel's cached listing.
+        write_text(in_mnt("d/new" + std::to_string(round)), "y");
+        ASSERT_EQ(::unlink(in_mnt("d/new" + std::to_string(round)).c_str()), 0);
+    }
+    EXPECT_LE(count_since(mark, "OPENDIR"), 1U);
+    EXPECT_EQ(count_since(mark, "RELEASEDIR"), 0U);
+    EXPECT_GE(count_since(mark, "READDIR") + count_since(mark, "READDIRPLUS"), 1U);
+}
