@@ -15,8 +15,9 @@
 # the FUSE layer alone. Throughput results (dbench) are turned into the same kind of
 # ratio (native throughput / CNTRFS throughput).
 #
-# The main table is the median of --rounds (3) rounds of every workload, native and
-# CNTRFS back to back each time, with the range of the per-round ratios beside it.
+# The main table is the median of --rounds (5) rounds of every workload, native and
+# CNTRFS back to back each time (native first in odd rounds, CNTRFS first in even ones),
+# with the range of the per-round ratios beside it.
 #
 # Configurations: "all-on" (every optimization: requests on per-CPU io_uring queues,
 # passthrough of reads/writes, keep cache, cached symlinks, long timeouts, parallel
@@ -49,7 +50,7 @@ out=""
 quick=0
 toggles=1
 loop=1
-rounds=3
+rounds=5
 config_override=""
 while (($#)); do
     case $1 in
@@ -161,6 +162,7 @@ fio_job() {  # fio_job DIR NAME RW BS SIZE IO [FIO ARGS...] -> seconds (fio's ow
     shift 6
     local -a args=(--name="$name" --directory="$dir" --filename="fio.$name.dat" --rw="$rw"
         --bs="$bs" --size="$size" --io_size="$io" --ioengine=psync --end_fsync=1 --invalidate=1 "$@")
+    sync  # earlier workloads' dirty data is not this one's to write back
     if [[ $rw == randrw ]]; then
         # Laid out first, so that both sides start from the disk: fio's own invalidation
         # would drop FUSE's pages but not those of the backing file.
@@ -223,9 +225,18 @@ declare -A R  # R[config/target/workload] = seconds (or seconds-equivalent)
 # the mount, each one right after the same workload natively when NATIVE_TOO=1, so
 # that drift of the machine (other load, the disk's write-back) hits both alike.
 run_suite() {
-    local cfg=$1 full=$2 native_too=$3
+    local cfg=$1 full=$2 native_too=$3 cntrfs_first=${4:-0}
     local -a targets=("$cfg/c:$mnt/cntrfs")
-    ((native_too)) && targets=("native/n:$data/native" "${targets[@]}")
+    # Which side goes first alternates between rounds: the second run of a pair finds the
+    # disk still busy with the first one's write-back (fsync-bound workloads measured up
+    # to 2x worse in second place).
+    if ((native_too)); then
+        if ((cntrfs_first)); then
+            targets+=("native/n:$data/native")
+        else
+            targets=("native/n:$data/native" "${targets[@]}")
+        fi
+    fi
     each() {  # each WORKLOAD COMMAND... (DIR and TREE substituted per target)
         local w=$1 t key dir
         shift
@@ -336,7 +347,7 @@ start_server "${all_on[@]}"
 declare -A rounds_of  # rounds_of[target/workload] = "seconds seconds ..." (one per round)
 for ((round = 1; round <= rounds; round++)); do
     echo "== round $round of $rounds" >&2
-    run_suite all-on 1 1
+    run_suite all-on 1 1 $(((round + 1) % 2))
     for w in "${workloads[@]}"; do
         for key in native/n all-on/c; do rounds_of[$key/$w]+="${R[$key/$w]} "; done
     done

@@ -46,8 +46,10 @@ ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {
         args.emplace_back("--io-uring");
     }
     if (tools.read_only) {
-        // An unpacked image never changes: let the kernel cache it for long.
-        for (const char* a : {"--read-only", "--entry-timeout", "3600", "--attr-timeout", "3600"})
+        // An unpacked image never changes: let the kernel cache it for long, pages and
+        // listings included, and open its directories without requests.
+        for (const char* a :
+             {"--read-only", "--keep-cache", "--entry-timeout", "3600", "--attr-timeout", "3600"})
             args.emplace_back(a);
     }
     return ChildProcess::fork([&] {
