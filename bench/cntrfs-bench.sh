@@ -15,9 +15,12 @@
 # the FUSE layer alone. Throughput results (dbench) are turned into the same kind of
 # ratio (native throughput / CNTRFS throughput).
 #
-# The main table is the median of --rounds (5) rounds of every workload, native and
-# CNTRFS back to back each time (native first in odd rounds, CNTRFS first in even ones),
-# with the range of the per-round ratios beside it.
+# The main table comes from --rounds (6) rounds of every workload, native and CNTRFS back
+# to back each time, native first in odd rounds and CNTRFS first in even ones: on this VM
+# the second run of a pair can take several times longer when the first one's write-back
+# is still going on (fio's 256 MiB + fsync: ratios of 0.2 and 6.5 in consecutive rounds).
+# A pair of rounds (one in each order) gives the ratio sqrt(r_odd * r_even), in which that
+# penalty cancels; the table shows the median over the pairs and their range.
 #
 # Configurations: "all-on" (every optimization: requests on per-CPU io_uring queues,
 # passthrough of reads/writes, keep cache, cached symlinks, long timeouts, parallel
@@ -50,7 +53,7 @@ out=""
 quick=0
 toggles=1
 loop=1
-rounds=5
+rounds=6
 config_override=""
 while (($#)); do
     case $1 in
@@ -68,7 +71,8 @@ while (($#)); do
 done
 
 die() { echo "cntrfs-bench: $*" >&2; exit 1; }
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a positive number, not '$rounds'"
+[[ $rounds =~ ^[0-9]*[02468]$ && $rounds -gt 0 ]] ||
+    die "--rounds needs a positive even number (the sides alternate in pairs), not '$rounds'"
 ((EUID == 0)) || die "needs root (mounts and drop_caches); run with sudo"
 for tool in fio dbench postmark sqlite3 python3 tar; do
     command -v $tool >/dev/null || die "$tool is missing; run scripts/install-deps.sh"
@@ -353,18 +357,21 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 stop_server all-on
-# The main table's figures: medians of the rounds ("failed" rounds left out).
+# The main table's figures: medians of the rounds ("failed" rounds left out) for the
+# seconds, and for the ratio the median over pairs of rounds of sqrt(r_odd * r_even).
 median() { python3 -c "import statistics, sys
 v = [float(x) for x in sys.argv[1:] if x.replace('.', '', 1).isdigit()]
 print(f'{statistics.median(v):.4f}' if v else 'failed')" "$@"; }
-# The lowest and highest per-round ratio of a workload, "a-b".
-ratio_range() { python3 -c "import sys
+# pair_ratios NATIVE_ROUNDS CNTRFS_ROUNDS MODE: MODE "median" or "range" ("a-b").
+pair_ratios() { python3 -c "import math, statistics, sys
 n, c = sys.argv[1].split(), sys.argv[2].split()
-r = []
-for a, b in zip(n, c):
-    try: r.append(float(b) / float(a))
+pairs = []
+for i in range(0, min(len(n), len(c)) - 1, 2):
+    try: pairs.append(math.sqrt(float(c[i]) / float(n[i]) * float(c[i + 1]) / float(n[i + 1])))
     except (ValueError, ZeroDivisionError): pass
-print(f'{min(r):.2f}-{max(r):.2f}' if r else '-')" "$1" "$2"; }
+if not pairs: print('-')
+elif sys.argv[3] == 'median': print(f'{statistics.median(pairs):.2f}')
+else: print(f'{min(pairs):.2f}-{max(pairs):.2f}')" "$1" "$2" "$3"; }
 for w in "${workloads[@]}"; do
     # shellcheck disable=SC2086
     for key in native/n all-on/c; do R[$key/$w]=$(median ${rounds_of[$key/$w]}); done
@@ -388,14 +395,14 @@ except Exception: print('-')" "$1" "$2"
 {
     echo "## CNTRFS / native ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs, tree $tree_src: $nfiles entries)"
     echo
-    echo "Medians of $rounds rounds; \"range\" is the lowest and highest ratio of a single round."
+    echo "$rounds rounds, the side that goes first alternating; seconds: medians; ratio: median over pairs of rounds of sqrt(ratio native-first x ratio CNTRFS-first); range: lowest and highest pair."
     echo
     echo "| workload | native s | CNTRFS s | ratio | range | paper counterpart (ratio) | vs paper |"
     echo "|---|---:|---:|---:|---:|---|---|"
     logsum=0 count=0 below=0 worse=0
     for w in "${workloads[@]}"; do
         n=${R[native/n/$w]} c=${R[all-on/c/$w]}
-        r=$(ratio "$n" "$c")
+        r=$(pair_ratios "${rounds_of[native/n/$w]}" "${rounds_of[all-on/c/$w]}" median)
         extra="" verdict="-"
         [[ $w == dbench ]] && extra=" (s per GB)"
         if [[ -n ${paper[$w]:-} && $r != - ]]; then
@@ -406,7 +413,7 @@ except Exception: print('-')" "$1" "$2"
                 worse=$((worse + 1))
             fi
         fi
-        echo "| $w$extra | $n | $c | $r | $(ratio_range "${rounds_of[native/n/$w]}" "${rounds_of[all-on/c/$w]}") | ${paper[$w]:--} | $verdict |"
+        echo "| $w$extra | $n | $c | $r | $(pair_ratios "${rounds_of[native/n/$w]}" "${rounds_of[all-on/c/$w]}" range) | ${paper[$w]:--} | $verdict |"
         [[ $r == - ]] && continue
         logsum=$(python3 -c "import math; print($logsum + math.log($r))")
         count=$((count + 1))
@@ -416,7 +423,7 @@ except Exception: print('-')" "$1" "$2"
     echo "geometric mean of the ratios: $(python3 -c "import math; print(f'{math.exp($logsum / $count):.2f}')"); below 1.5: $below of $count; above the paper's ratio: $worse of ${#paper[@]}"
     if ((toggles)); then
         echo
-        echo "### Each optimization off once (ratio to native; all-on for comparison)"
+        echo "### Each optimization off once (one CNTRFS run each, divided by the native median; all-on as in the table above)"
         echo
         sub=(untar find-stat-cold find-stat-warm grep-r-cold cp-a rm-rf fio-seq-write fio-seq-read
             fio-4k-randwrite fio-4k-randread sqlite-1000-inserts smallfile-create)
@@ -424,7 +431,13 @@ except Exception: print('-')" "$1" "$2"
         printf '|---|'; for _ in "${sub[@]}"; do printf -- '---:|'; done; echo
         for cfg in all-on "${toggle_order[@]}"; do
             printf '| %s |' "$cfg"
-            for w in "${sub[@]}"; do printf ' %s |' "$(ratio "${R[native/n/$w]}" "${R[$cfg/c/$w]}")"; done
+            for w in "${sub[@]}"; do
+                if [[ $cfg == all-on ]]; then  # as in the main table
+                    printf ' %s |' "$(pair_ratios "${rounds_of[native/n/$w]}" "${rounds_of[all-on/c/$w]}" median)"
+                else
+                    printf ' %s |' "$(ratio "${R[native/n/$w]}" "${R[$cfg/c/$w]}")"
+                fi
+            done
             echo
         done
     fi
