@@ -276,13 +276,20 @@ run_suite() {
     for t in "${targets[@]}"; do rm -rf "${t#*:}"; done
 }
 w_untar() { timed tar -C "$1" -xf "$tarball"; }
+# Each side sets up its own cache state right before it is timed: the other side's run in
+# between (a drop_caches drops the FUSE mount's inodes too) must not leave it colder or
+# warmer depending on which side went first.
 w_find() {
-    [[ $2 == cold ]] && drop_caches
+    if [[ $2 == cold ]]; then
+        drop_caches
+    else
+        find "$3/$1" -printf '%s %m %u\n' >/dev/null
+    fi
     timed find "$3/$1" -printf '%s %m %u\n'
 }
 w_grep() { drop_caches; timed grep -r -c zzz-never-there "$2/$1"; }
-w_cp() { timed cp -a "$2/$1" "$2/copy"; }
-w_rm() { timed rm -rf "$2/copy" "$2/$1"; }
+w_cp() { drop_caches; timed cp -a "$2/$1" "$2/copy"; }
+w_rm() { drop_caches; timed rm -rf "$2/copy" "$2/$1"; }
 w_fio() {  # NAME RW BS SIZE IO [FIO ARGS...] DIR
     local r dir=${*: -1}
     r=$(fio_job "$dir" "${@:1:$#-1}")
