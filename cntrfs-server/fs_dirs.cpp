@@ -44,7 +44,10 @@ struct DirHandle {
 
 namespace {
 
-DirHandle& handle_of(const fuse_file_info* fi) { return *reinterpret_cast<DirHandle*>(fi->fh); }
+// fi->fh is the DirHandle opendir gave the kernel (its address, the kernel's to keep).
+DirHandle& handle_of(const fuse_file_info* fi) {
+    return *reinterpret_cast<DirHandle*>(fi->fh);  // NOLINT(performance-no-int-to-ptr)
+}
 
 bool is_dot_or_dotdot(const char* name) {
     return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
@@ -73,7 +76,8 @@ void FileSystem::opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fi->fh = reinterpret_cast<uint64_t>(handle.get());
     fi->keep_cache = config_.features.keep_cache;
     fi->cache_readdir = config_.features.keep_cache;
-    if (fuse_reply_open(req, fi) == 0) handle.release();  // the kernel's until releasedir
+    // The kernel's until releasedir.
+    if (fuse_reply_open(req, fi) == 0) static_cast<void>(handle.release());
 }
 
 void FileSystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
