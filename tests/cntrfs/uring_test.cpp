@@ -1,8 +1,14 @@
 // --io-uring: requests reach the server on the per-CPU io_uring queues. Run by CTest with
 // the fuse_uring fixture, which turns the fuse module's enable_uring on (and back off).
+// IoUringRefused turns it off for its own run (restoring what it found): the server must
+// then say so once and serve everything through /dev/fuse. CTest keeps the tests that
+// depend on the switch from running at the same time (RESOURCE_LOCK).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "cntrfs_fixture.hpp"
 
@@ -30,6 +36,40 @@ TEST_F(IoUring, RequestsArriveOnTheRing) {
     EXPECT_NE(log.find("io_uring queue"), std::string::npos) << log.substr(0, 4000);
     EXPECT_NE(log.find(": serving requests"), std::string::npos);
     EXPECT_EQ(log.find("refused FUSE over io_uring"), std::string::npos);
+}
+
+constexpr const char* kUringParam = "/sys/module/fuse/parameters/enable_uring";
+
+class IoUringRefused : public CntrfsFixture {
+  protected:
+    void SetUp() override {
+        saved_ = cntrfs_test::read_all(kUringParam);
+        ASSERT_FALSE(saved_.empty()) << "this kernel has no FUSE over io_uring at all";
+        std::ofstream(kUringParam) << "N\n";
+        CntrfsFixture::SetUp();
+    }
+    void TearDown() override {
+        CntrfsFixture::TearDown();
+        std::ofstream(kUringParam) << saved_;
+    }
+    std::vector<std::string> server_args() override { return {"--io-uring", "--debug"}; }
+    std::string saved_;
+};
+
+TEST_F(IoUringRefused, ServesThroughDevFuseAndSaysWhy) {
+    std::string data(300000, 'd');
+    std::ofstream(in_mnt("f")) << data;
+    EXPECT_EQ(cntrfs_test::read_all(in_mnt("f")), data);
+    EXPECT_EQ(cntrfs_test::read_all(in_src("f")), data);
+    // The queues learn of the refusal when they register, after INIT: give them a moment.
+    std::string log = server_->log();
+    for (int i = 0; i < 40 && log.find("refused FUSE over io_uring") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        log = server_->log();
+    }
+    EXPECT_NE(log.find("refused FUSE over io_uring"), std::string::npos) << log.substr(0, 4000);
+    EXPECT_NE(log.find("echo Y > /sys/module/fuse/parameters/enable_uring"), std::string::npos);
+    EXPECT_EQ(log.find(": serving requests"), std::string::npos);
 }
 
 }  // namespace
