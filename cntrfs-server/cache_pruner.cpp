@@ -17,10 +17,16 @@ namespace cntrfs {
 namespace {
 
 constexpr size_t kIdsPerNotification = 256;
-// FORGETs come back asynchronously: time to let them arrive before looking again.
-constexpr auto kSettle = std::chrono::milliseconds(100);
-// When a round dropped nothing (everything is in use), before trying again.
-constexpr auto kBackoff = std::chrono::seconds(1);
+// FORGETs come back asynchronously: time to let them arrive before looking again. Short:
+// readdirplus of a big tree adds thousands of nodes per 100 ms.
+constexpr auto kSettle = std::chrono::milliseconds(10);
+// Nodes younger than this are left alone: the reply that hands them to the kernel may
+// not even be out yet (then the kernel has nothing to drop).
+constexpr auto kMinAge = std::chrono::milliseconds(20);
+// When a round dropped nothing (everything is in use or brand new): waits that double
+// up to the last, and start again after a round that did drop something.
+constexpr auto kFirstBackoff = std::chrono::milliseconds(20);
+constexpr auto kLastBackoff = std::chrono::milliseconds(1000);
 
 }  // namespace
 
@@ -46,12 +52,21 @@ void CachePruner::run() {
             std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
         }
     };
+    auto backoff = std::chrono::milliseconds(kFirstBackoff);
     while (inodes_.wait_until_over(high_water_, stop_)) {
         const size_t before = inodes_.size();
         if (before <= low_water) continue;
-        if (!prune(inodes_.least_recently_used(before - low_water))) return;
-        pause(kSettle);
-        if (inodes_.size() >= before) pause(kBackoff);
+        auto victims = inodes_.least_recently_used(before - low_water, kMinAge);
+        if (!victims.empty()) {
+            if (!prune(victims)) return;
+            pause(kSettle);
+        }
+        if (inodes_.size() < before) {
+            backoff = kFirstBackoff;
+        } else {
+            pause(backoff);
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(kLastBackoff));
+        }
     }
 }
 
@@ -76,7 +91,7 @@ bool CachePruner::prune(const std::vector<fuse_ino_t>& ids) {
             return false;
         }
     }
-    cntr::log::debug("asked the kernel to drop {} cached inodes", ids.size());
+    cntr::log::debug("asked the kernel to drop {} of {} cached inodes", ids.size(), inodes_.size());
     return true;
 }
 

@@ -25,6 +25,7 @@
 #include <fuse_lowlevel.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "device_io.hpp"
@@ -122,7 +123,11 @@ class FileSystem {
                       const fuse_entry_param* e);
     [[nodiscard]] int copy_flags() const;  // fuse_buf_copy_flags for read/write
     // Opens `inode`'s directory stream into `handle`; 0 or an errno value.
-    static int open_dir(const Inode& inode, DirHandle& handle);
+    int open_dir(const Inode& inode, DirHandle& handle);
+    // How long an open that ran out of descriptors waits for the inode pruner
+    // (cache_pruner.hpp) before failing with EMFILE. Bounded: the FORGETs that free
+    // descriptors may need the waiting thread.
+    static constexpr std::chrono::milliseconds kWaitForRoom{200};
     // Replies to READDIR(PLUS) with the entries of `d` from offset `off` on.
     void list_dir(fuse_req_t req, DirHandle& d, size_t size, off_t off, bool plus);
     // After a write or truncating open by `req`'s caller through `fd`: clears the file's

@@ -56,7 +56,13 @@ bool is_dot_or_dotdot(const char* name) {
 }  // namespace
 
 int FileSystem::open_dir(const Inode& inode, DirHandle& handle) {
-    int fd = ::openat(inode.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    auto open_it = [&] {
+        return ::openat(inode.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    };
+    int fd = open_it();
+    // Out of descriptors while the kernel is being asked to drop nodes: wait a little,
+    // as lookups do (fs_entries.cpp).
+    if (fd < 0 && errno == EMFILE && inodes_.wait_for_room(kWaitForRoom)) fd = open_it();
     if (fd < 0) return errno;
     handle.dir.reset(::fdopendir(fd));
     if (!handle.dir) {

@@ -40,8 +40,16 @@ int FileSystem::lookup_at(int dirfd, const char* name, fuse_entry_param& e) {
     e.entry_timeout = config_.entry_timeout;
     if (!is_plain_name(name)) return EINVAL;
 
-    cntr::Fd fd(::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) return errno;
+    auto open_path = [&] { return ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); };
+    cntr::Fd fd(open_path());
+    int err = fd ? 0 : errno;
+    // The kernel caches nodes faster than the pruner has them dropped (a find over a big
+    // tree): wait a little for descriptors rather than fail the lookup.
+    if (err == EMFILE && inodes_.wait_for_room(kWaitForRoom)) {
+        fd.reset(open_path());
+        err = fd ? 0 : errno;
+    }
+    if (!fd) return err;
     if (is_own_mount(fd.get())) return ELOOP;
     return remember_entry(std::move(fd), e);
 }

@@ -34,6 +34,12 @@ bool is_pseudo_fs(int fd) {
     }
 }
 
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 InodeTable::InodeTable(cntr::Fd root_fd) {
@@ -53,7 +59,7 @@ Inode& InodeTable::get(fuse_ino_t id) {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) throw cntr::SysError("node id unknown to the server", ESTALE);
-    it->second->last_use = ++use_clock_;
+    it->second->last_use = now_ns();
     return *it->second;
 }
 
@@ -91,7 +97,7 @@ Inode& InodeTable::remember(cntr::Fd fd, const struct stat& st) {
     }
     Inode& inode = *it->second;
     ++inode.nlookup;
-    inode.last_use = ++use_clock_;
+    inode.last_use = now_ns();
     const bool over = inodes_.size() > high_water_;
     lock.unlock();
     if (over) grew_.notify_one();
@@ -127,6 +133,7 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) {
                 doomed = std::move(it->second);
                 inodes_.erase(it);
                 by_id_.erase(found);
+                if (inodes_.size() == high_water_) shrank_.notify_all();
             }
         }
     }
@@ -159,12 +166,23 @@ void InodeTable::wake() {
     grew_.notify_all();
 }
 
-std::vector<fuse_ino_t> InodeTable::least_recently_used(size_t n) {
-    std::vector<std::pair<uint64_t, fuse_ino_t>> uses;
+bool InodeTable::wait_for_room(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (high_water_ == SIZE_MAX) return false;  // no pruner
+    grew_.notify_all();
+    return shrank_.wait_for(lock, timeout, [&] { return inodes_.size() <= high_water_; });
+}
+
+std::vector<fuse_ino_t> InodeTable::least_recently_used(size_t n,
+                                                        std::chrono::nanoseconds min_age) {
+    std::vector<std::pair<int64_t, fuse_ino_t>> uses;
     {
+        const int64_t before = now_ns() - min_age.count();
         std::lock_guard lock(mutex_);
         uses.reserve(by_id_.size());
-        for (const auto& [id, inode] : by_id_) uses.emplace_back(inode->last_use, id);
+        for (const auto& [id, inode] : by_id_) {
+            if (inode->last_use <= before) uses.emplace_back(inode->last_use, id);
+        }
     }
     n = std::min(n, uses.size());
     std::ranges::nth_element(uses, uses.begin() + static_cast<std::ptrdiff_t>(n));

@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -59,7 +60,7 @@ struct Inode {
     uint64_t ino_tag = 0;    // xor-ed into st_ino when reported, see above
     bool pseudo_fs = false;  // procfs, sysfs, ...: st_size lies, read with direct_io
     uint64_t nlookup = 0;    // guarded by InodeTable::mutex_
-    uint64_t last_use = 0;   // InodeTable's use clock at the last get(); guarded by mutex_
+    int64_t last_use = 0;    // steady clock (ns) of the last get()/remember(); guarded by mutex_
     fuse_ino_t id = 0;       // the node id; FUSE_ROOT_ID for the root
     // ctime (ns) at which the file was seen without security.capability; -1: unknown
     // (fs_xattr.cpp).
@@ -99,8 +100,13 @@ class InodeTable {
     // or `stop` is set and wake() was called (false).
     bool wait_until_over(size_t high_water, const std::atomic<bool>& stop);
     void wake();
-    // The node ids of the `n` least recently used Inodes (the root never).
-    [[nodiscard]] std::vector<fuse_ino_t> least_recently_used(size_t n);
+    // For a lookup that ran out of descriptors: wakes the pruner and waits at most
+    // `timeout` for the table to shrink to its high-water mark (true if it did).
+    bool wait_for_room(std::chrono::milliseconds timeout);
+    // The node ids of the `n` least recently used Inodes not used for `min_age` (the root
+    // never): a node just added may not even have reached the kernel yet.
+    [[nodiscard]] std::vector<fuse_ino_t> least_recently_used(size_t n,
+                                                              std::chrono::nanoseconds min_age);
 
     // The st_dev of our own FUSE mount when the server can see it (standalone mode with
     // the mountpoint inside the root): lookups that reach it fail with ELOOP instead of
@@ -132,9 +138,9 @@ class InodeTable {
     std::unordered_map<Key, std::unique_ptr<Inode>, KeyHash> inodes_;  // guarded by mutex_
     std::unordered_map<fuse_ino_t, Inode*> by_id_;                     // guarded by mutex_
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;                            // guarded by mutex_
-    uint64_t use_clock_ = 0;                                           // guarded by mutex_
     size_t high_water_ = SIZE_MAX;  // guarded by mutex_; notify grew_ above it
     std::condition_variable grew_;
+    std::condition_variable shrank_;    // back at or below high_water_ (forget)
     std::map<dev_t, DevInfo> devices_;  // guarded by mutex_
 };
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,8 +96,10 @@ class MountGuard {
 // One cntrfs-server process; stopped (SIGTERM, then SIGKILL) and reaped on destruction.
 class Server {
   public:
-    // `keep_fd` stays open (same number) in the server; stdout/stderr go to `log_path`.
-    Server(const std::vector<std::string>& args, const std::string& log_path, int keep_fd = -1)
+    // `keep_fd` stays open (same number) in the server; stdout/stderr go to `log_path`;
+    // `nofile` > 0: the server's descriptor limit (soft and hard).
+    Server(const std::vector<std::string>& args, const std::string& log_path, int keep_fd = -1,
+           rlim_t nofile = 0)
         : log_(log_path) {
         std::vector<std::string> store{CNTRFS_SERVER_PATH};
         store.insert(store.end(), args.begin(), args.end());
@@ -112,6 +115,10 @@ class Server {
                 ::dup2(log, STDERR_FILENO);
             }
             if (keep_fd >= 0) ::fcntl(keep_fd, F_SETFD, 0);
+            if (nofile > 0) {
+                rlimit lim{.rlim_cur = nofile, .rlim_max = nofile};
+                if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
+            }
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
@@ -164,6 +171,8 @@ class CntrfsFixture : public ::testing::Test {
         start_server(server_args());
     }
     virtual std::vector<std::string> server_args() { return {}; }
+    // The server's descriptor limit; 0: inherited.
+    virtual rlim_t server_nofile() { return 0; }
 
     void start_server(const std::vector<std::string>& extra) {
         std::vector<std::string> args{"--root", src_, "--mount", mnt_};
@@ -172,7 +181,7 @@ class CntrfsFixture : public ::testing::Test {
             std::istringstream words(more);
             for (std::string w; words >> w;) args.push_back(w);
         }
-        server_.emplace(args, tmp_.path() + "/server.log");
+        server_.emplace(args, tmp_.path() + "/server.log", -1, server_nofile());
         ASSERT_TRUE(eventually([&] { return is_mounted(mnt_) || !server_->running(); }))
             << "the mount did not appear";
         ASSERT_TRUE(is_mounted(mnt_)) << "server exited early:\n" << server_->log();

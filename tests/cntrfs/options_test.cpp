@@ -376,3 +376,35 @@ TEST_F(NoOpendir, DirectoriesAreListedWithoutHandles) {
     EXPECT_EQ(count_since(mark, "RELEASEDIR"), 0U);
     EXPECT_GE(count_since(mark, "READDIR") + count_since(mark, "READDIRPLUS"), 1U);
 }
+
+// The same with the budget derived from a tight descriptor limit (512: 256 nodes, where
+// one READDIRPLUS reply adds up to 100) and a tree of 3000 files walked as fast as find
+// walks it: lookups that run out of descriptors wait for the pruner instead of failing.
+class TightDescriptorLimit : public CntrfsFixture {
+  protected:
+    rlim_t server_nofile() override { return 512; }
+};
+
+TEST_F(TightDescriptorLimit, AWalkOfMoreFilesThanDescriptorsSeesEveryFile) {
+    constexpr int kDirs = 30, kFiles = 100;
+    for (int d = 0; d < kDirs; ++d) {
+        ASSERT_EQ(::mkdir(in_src("d" + std::to_string(d)).c_str(), 0755), 0);
+        for (int f = 0; f < kFiles; ++f) {
+            write_text(in_src("d" + std::to_string(d) + "/f" + std::to_string(f)), "x");
+        }
+    }
+    for (int round = 0; round < 2; ++round) {
+        size_t seen = 0;
+        std::error_code ec;
+        for (auto it = std::filesystem::recursive_directory_iterator(mnt_, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            struct stat st {};
+            ASSERT_EQ(::lstat(it->path().c_str(), &st), 0)
+                << it->path() << ": " << std::strerror(errno);
+            ++seen;
+        }
+        EXPECT_FALSE(ec) << ec.message();
+        EXPECT_EQ(seen, static_cast<size_t>(kDirs * (kFiles + 1))) << "round " << round;
+    }
+    EXPECT_EQ(server_->log().find("out of file descriptors"), std::string::npos) << server_->log();
+}
