@@ -10,7 +10,9 @@
 namespace cntrfs {
 
 FileSystem::FileSystem(cntr::Fd root, FsConfig config)
-    : config_(config), inodes_(std::move(root)), passthrough_(config.features.passthrough) {}
+    : config_(std::move(config)),
+      inodes_(std::move(root)),
+      passthrough_(config_.features.passthrough) {}
 
 void FileSystem::reply_errno(fuse_req_t req, int err) {
     if (err == EMFILE || err == ENFILE) {

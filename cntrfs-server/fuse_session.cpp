@@ -60,8 +60,9 @@ void FuseSession::handle_signals(bool interactive) {
     // libfuse only installs its handler where the disposition is still the default, so
     // ignoring a signal first keeps it ignored.
     if (!interactive) {
-        std::signal(SIGINT, SIG_IGN);
-        std::signal(SIGHUP, SIG_IGN);
+        // Fails only for an invalid signal number.
+        static_cast<void>(std::signal(SIGINT, SIG_IGN));
+        static_cast<void>(std::signal(SIGHUP, SIG_IGN));
     }
     if (fuse_set_signal_handlers(se_) != 0) {
         throw cntr::UserError("cannot install the signal handlers (see the fuse: message above)");

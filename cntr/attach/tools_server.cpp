@@ -64,8 +64,10 @@ ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {
         // clobber one still needed.
         constexpr int kAboveTargets = 16;
         std::vector<int> sources = {sock.get()};
+        sources.reserve(1 + tools.setns_fds.size());
         for (const auto& fd : tools.setns_fds) sources.push_back(fd.get());
         std::vector<int> copies;
+        copies.reserve(sources.size());
         for (int fd : sources)
             copies.push_back(check(::fcntl(fd, F_DUPFD_CLOEXEC, kAboveTargets), "fcntl F_DUPFD"));
         for (size_t i = 0; i < copies.size(); ++i)
@@ -77,6 +79,7 @@ ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {
         }
         ::close_range(static_cast<unsigned>(kFirstNamespaceFd + tools.setns_fds.size()), ~0U, 0);
         std::vector<char*> argv;
+        argv.reserve(args.size() + 1);
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
         ::execv(path.c_str(), argv.data());
