@@ -47,6 +47,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/cntrfs-bench-lib.sh
+source "$here/bench/cntrfs-bench-lib.sh"
 server=${CNTRFS_SERVER:-}
 base=/var/tmp/cntrfs-bench
 out=""
@@ -77,14 +79,7 @@ die() { echo "cntrfs-bench: $*" >&2; exit 1; }
 for tool in fio dbench postmark sqlite3 python3 tar; do
     command -v $tool >/dev/null || die "$tool is missing; run scripts/install-deps.sh"
 done
-if [[ -z $server ]]; then
-    # An optimized build: a sanitizer build would measure the sanitizers.
-    build=/var/tmp/cntrfs-bench-build
-    echo "building cntrfs-server (Release) in $build ..." >&2
-    cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNTR_SANITIZE=OFF >/dev/null
-    cmake --build "$build" -j2 --target cntrfs-server >/dev/null
-    server=$build/bin/cntrfs-server
-fi
+[[ -n $server ]] || server=$(release_cntrfs_server "$here")
 [[ -x $server ]] || die "no cntrfs-server at $server"
 
 data=$base/data
@@ -94,11 +89,11 @@ image=$base.img
 server_pid=""
 cleanup() {
     if mountpoint -q "$mnt" 2>/dev/null; then umount "$mnt" 2>/dev/null || umount -l "$mnt"; fi
-    [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null || true
+    if [[ -n $server_pid ]]; then wait "$server_pid" 2>/dev/null || true; fi
     rm -rf "$data" "$work"
     if ((loop)) && mountpoint -q "$base" 2>/dev/null; then umount "$base"; fi
     rm -f "$image"
-    if [[ -n ${uring_was:-} ]]; then echo "$uring_was" >"$uring_param"; fi
+    fuse_uring_restore
 }
 trap cleanup EXIT
 cleanup
@@ -320,6 +315,7 @@ declare -A paper=(
 # All on: passthrough (the server's default; the kernel excludes it with the writeback
 # cache) and requests on per-CPU io_uring queues.
 base_opts="--keep-cache --cache-symlinks --entry-timeout 60 --attr-timeout 60"
+# shellcheck disable=SC2206  # base_opts is a list of words
 all_on=(--io-uring $base_opts)
 # --config "ARGS": the main table with these server options instead (e.g. all-on minus
 # the writeback cache, which measured slower here).
@@ -347,11 +343,7 @@ toggle_order=(no-io-uring no-passthrough writeback-cache no-keep-cache short-tim
     no-parallel-dirops no-async-read no-batch-forget no-readdirplus no-cache-symlinks
     no-xattr-shortcut no-handle-killpriv one-thread max-write-128k)
 
-# --io-uring needs the fuse module's enable_uring (a machine-wide switch, off by
-# default): on for the run, restored afterwards (cleanup).
-uring_param=/sys/module/fuse/parameters/enable_uring
-uring_was=$(cat $uring_param 2>/dev/null || echo "")
-[[ -n $uring_was ]] && echo Y >$uring_param
+fuse_uring_on  # restored by cleanup
 echo "tree: $tree_src ($nfiles entries); native in $data, CNTRFS at $mnt" >&2
 echo "== native and cntrfs all-on: ${all_on[*]}" >&2
 start_server "${all_on[@]}"

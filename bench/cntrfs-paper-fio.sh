@@ -13,6 +13,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/cntrfs-bench-lib.sh
+source "$here/bench/cntrfs-bench-lib.sh"
 server=${CNTRFS_SERVER:-}
 base=/var/tmp/cntrfs-paper-fio
 while (($#)); do
@@ -26,24 +28,16 @@ done
 die() { echo "cntrfs-paper-fio: $*" >&2; exit 1; }
 ((EUID == 0)) || die "needs root (mounts); run with sudo"
 command -v fio >/dev/null || die "fio is missing; run scripts/install-deps.sh"
-if [[ -z $server ]]; then
-    build=/var/tmp/cntrfs-bench-build
-    echo "building cntrfs-server (Release) in $build ..." >&2
-    cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNTR_SANITIZE=OFF >/dev/null
-    cmake --build "$build" -j2 --target cntrfs-server >/dev/null
-    server=$build/bin/cntrfs-server
-fi
+[[ -n $server ]] || server=$(release_cntrfs_server "$here")
 [[ -x $server ]] || die "no cntrfs-server at $server"
 
 data=$base/data mnt=$base/mnt image=$base.img server_pid=""
-uring_param=/sys/module/fuse/parameters/enable_uring
-uring_was=$(cat $uring_param 2>/dev/null || echo "")
 cleanup() {
     if mountpoint -q "$mnt" 2>/dev/null; then umount "$mnt" 2>/dev/null || umount -l "$mnt"; fi
-    [[ -n $server_pid ]] && { wait "$server_pid" 2>/dev/null || true; }
+    if [[ -n $server_pid ]]; then wait "$server_pid" 2>/dev/null || true; fi
     if mountpoint -q "$base" 2>/dev/null; then umount "$base"; fi
     rm -rf "$base" "$image"
-    if [[ -n $uring_was ]]; then echo "$uring_was" >"$uring_param"; fi
+    fuse_uring_restore
 }
 trap cleanup EXIT
 cleanup
@@ -52,7 +46,7 @@ truncate -s 2G "$image"
 mkfs.ext4 -q -F "$image"
 mount -o loop "$image" "$base"
 mkdir -p "$data/native" "$mnt"
-[[ -n $uring_was ]] && echo Y >"$uring_param"
+fuse_uring_on
 
 fio_s() {  # DIR NAME ARGS... -> seconds (fio's runtime)
     local dir=$1 name=$2
