@@ -17,6 +17,7 @@ namespace cntrfs {
 namespace {
 
 constexpr size_t kIdsPerNotification = 256;
+static_assert(sizeof(fuse_ino_t) == sizeof(uint64_t), "node ids are 64 bits on the wire");
 // FORGETs come back asynchronously: time to let them arrive before looking again. Short:
 // readdirplus of a big tree adds thousands of nodes per 100 ms.
 constexpr auto kSettle = std::chrono::milliseconds(10);
@@ -31,7 +32,8 @@ constexpr auto kLastBackoff = std::chrono::milliseconds(1000);
 }  // namespace
 
 CachePruner::CachePruner(InodeTable& inodes, int device_fd, size_t high_water)
-    : inodes_(inodes), device_fd_(device_fd), high_water_(std::max<size_t>(high_water, 16)) {
+    : inodes_(inodes), device_fd_(device_fd) {
+    inodes_.set_high_water(std::max<size_t>(high_water, 16));
     thread_ = std::thread([this] { run(); });
 }
 
@@ -39,12 +41,13 @@ CachePruner::~CachePruner() {
     stop_.store(true);
     inodes_.wake();
     thread_.join();
+    inodes_.set_high_water(SIZE_MAX);
 }
 
 size_t CachePruner::default_high_water(size_t nofile) { return nofile / 2; }
 
 void CachePruner::run() {
-    const size_t low_water = high_water_ / 4 * 3;
+    const size_t low_water = inodes_.high_water() / 4 * 3;
     auto pause = [this](auto duration) {
         // Sleeps in slices so that stopping stays prompt.
         for (auto left = std::chrono::duration_cast<std::chrono::milliseconds>(duration);
@@ -52,20 +55,23 @@ void CachePruner::run() {
             std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
         }
     };
-    auto backoff = std::chrono::milliseconds(kFirstBackoff);
-    while (inodes_.wait_until_over(high_water_, stop_)) {
+    std::chrono::milliseconds backoff = kFirstBackoff;
+    while (inodes_.wait_until_over(stop_)) {
         const size_t before = inodes_.size();
         if (before <= low_water) continue;
         auto victims = inodes_.least_recently_used(before - low_water, kMinAge);
         if (!victims.empty()) {
-            if (!prune(victims)) return;
+            if (!prune(victims)) {
+                inodes_.set_high_water(SIZE_MAX);  // nobody waits for room that will not come
+                return;
+            }
             pause(kSettle);
         }
         if (inodes_.size() < before) {
             backoff = kFirstBackoff;
         } else {
             pause(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(kLastBackoff));
+            backoff = std::min(backoff * 2, kLastBackoff);
         }
     }
 }
@@ -74,14 +80,13 @@ bool CachePruner::prune(const std::vector<fuse_ino_t>& ids) {
     for (size_t at = 0; at < ids.size(); at += kIdsPerNotification) {
         const size_t count = std::min(kIdsPerNotification, ids.size() - at);
         kabi::NotifyPruneOut out{.count = static_cast<uint32_t>(count), .padding = 0, .spare = 0};
-        std::vector<uint64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(at),
-                                    ids.begin() + static_cast<std::ptrdiff_t>(at + count));
         fuse_out_header header{};
         header.len = static_cast<uint32_t>(sizeof(header) + sizeof(out) + count * sizeof(uint64_t));
         header.error = kabi::kNotifyPrune;
         header.unique = 0;
-        std::array<iovec, 3> iov{iovec{&header, sizeof(header)}, iovec{&out, sizeof(out)},
-                                 iovec{chunk.data(), count * sizeof(uint64_t)}};
+        std::array<iovec, 3> iov{
+            iovec{&header, sizeof(header)}, iovec{&out, sizeof(out)},
+            iovec{const_cast<fuse_ino_t*>(ids.data() + at), count * sizeof(fuse_ino_t)}};
         if (::writev(device_fd_, iov.data(), static_cast<int>(iov.size())) < 0) {
             if (errno == ENOENT) continue;  // nodes the kernel has already forgotten
             cntr::log::warn(

@@ -41,7 +41,6 @@ class CachePruner {
 
     InodeTable& inodes_;
     const int device_fd_;
-    const size_t high_water_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
 };

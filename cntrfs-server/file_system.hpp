@@ -25,6 +25,7 @@
 #include <fuse_lowlevel.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 
@@ -37,6 +38,10 @@
 namespace cntrfs {
 
 struct DirHandle;  // fs_dirs.cpp
+
+// The backing descriptor of a file handle: fi->fh's low 32 bits (fs_files.cpp says what
+// the bits above carry).
+inline int fh_of(const fuse_file_info* fi) { return static_cast<int>(fi->fh & 0xffffffffU); }
 
 class FileSystem {
   public:
@@ -108,8 +113,9 @@ class FileSystem {
     int lookup_at(int dirfd, const char* name, fuse_entry_param& e);
     // Whether `fd` is the root of our own mount (see InodeTable::set_self_dev).
     bool is_own_mount(int fd);
-    // The same for a file we already hold an O_PATH descriptor of.
-    int remember_entry(cntr::Fd fd, fuse_entry_param& e);
+    // The same for a file we already hold an O_PATH descriptor of; `remembered`, if
+    // given, gets its Inode.
+    int remember_entry(cntr::Fd fd, fuse_entry_param& e, Inode** remembered = nullptr);
     // mknod, mkdir and symlink: creates as the caller, then replies with the new entry.
     void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev,
                    const char* link);
@@ -124,10 +130,18 @@ class FileSystem {
     [[nodiscard]] int copy_flags() const;  // fuse_buf_copy_flags for read/write
     // Opens `inode`'s directory stream into `handle`; 0 or an errno value.
     int open_dir(const Inode& inode, DirHandle& handle);
-    // How long an open that ran out of descriptors waits for the inode pruner
-    // (cache_pruner.hpp) before failing with EMFILE. Bounded: the FORGETs that free
-    // descriptors may need the waiting thread.
-    static constexpr std::chrono::milliseconds kWaitForRoom{200};
+    // Returns open()'s descriptor (or -1 with errno). One that fails with EMFILE is tried
+    // again once the inode pruner (cache_pruner.hpp) has made room - when the kernel
+    // caches nodes faster than it is asked to drop them (a find over a big tree). The
+    // wait is bounded (200 ms): the FORGETs that free descriptors may need this thread.
+    template <typename Open>
+    int open_with_room(Open open) {
+        int fd = open();
+        if (fd >= 0 || errno != EMFILE) return fd;
+        if (inodes_.wait_for_room(std::chrono::milliseconds(200))) return open();
+        errno = EMFILE;
+        return -1;
+    }
     // Replies to READDIR(PLUS) with the entries of `d` from offset `off` on.
     void list_dir(fuse_req_t req, DirHandle& d, size_t size, off_t off, bool plus);
     // After a write or truncating open by `req`'s caller through `fd`: clears the file's

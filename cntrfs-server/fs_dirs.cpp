@@ -56,13 +56,8 @@ bool is_dot_or_dotdot(const char* name) {
 }  // namespace
 
 int FileSystem::open_dir(const Inode& inode, DirHandle& handle) {
-    auto open_it = [&] {
-        return ::openat(inode.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    };
-    int fd = open_it();
-    // Out of descriptors while the kernel is being asked to drop nodes: wait a little,
-    // as lookups do (fs_entries.cpp).
-    if (fd < 0 && errno == EMFILE && inodes_.wait_for_room(kWaitForRoom)) fd = open_it();
+    int fd = open_with_room(
+        [&] { return ::openat(inode.fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
     if (fd < 0) return errno;
     handle.dir.reset(::fdopendir(fd));
     if (!handle.dir) {
@@ -151,13 +146,15 @@ void FileSystem::releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 }
 
 void FileSystem::fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
-    DirHandle once;
-    if (fi->fh == 0) {
-        if (int err = open_dir(inodes_.get(ino), once); err != 0) return reply_errno(req, err);
-    }
-    int fd = ::dirfd((fi->fh != 0 ? handle_of(fi) : once).dir.get());
-    int res = datasync != 0 ? ::fdatasync(fd) : ::fsync(fd);
-    fuse_reply_err(req, res == 0 ? 0 : errno);
+    auto sync = [&](DirHandle& d) {
+        int fd = ::dirfd(d.dir.get());
+        int res = datasync != 0 ? ::fdatasync(fd) : ::fsync(fd);
+        fuse_reply_err(req, res == 0 ? 0 : errno);
+    };
+    if (fi->fh != 0) return sync(handle_of(fi));
+    DirHandle once;  // no OPENDIR: this call's own stream
+    if (int err = open_dir(inodes_.get(ino), once); err != 0) return reply_errno(req, err);
+    sync(once);
 }
 
 }  // namespace cntrfs

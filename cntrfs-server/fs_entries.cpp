@@ -40,16 +40,9 @@ int FileSystem::lookup_at(int dirfd, const char* name, fuse_entry_param& e) {
     e.entry_timeout = config_.entry_timeout;
     if (!is_plain_name(name)) return EINVAL;
 
-    auto open_path = [&] { return ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); };
-    cntr::Fd fd(open_path());
-    int err = fd ? 0 : errno;
-    // The kernel caches nodes faster than the pruner has them dropped (a find over a big
-    // tree): wait a little for descriptors rather than fail the lookup.
-    if (err == EMFILE && inodes_.wait_for_room(kWaitForRoom)) {
-        fd.reset(open_path());
-        err = fd ? 0 : errno;
-    }
-    if (!fd) return err;
+    cntr::Fd fd(
+        open_with_room([&] { return ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); }));
+    if (!fd) return errno;
     if (is_own_mount(fd.get())) return ELOOP;
     return remember_entry(std::move(fd), e);
 }
@@ -67,7 +60,7 @@ bool FileSystem::is_own_mount(int fd) {
     return makedev(stx.stx_dev_major, stx.stx_dev_minor) == self;
 }
 
-int FileSystem::remember_entry(cntr::Fd fd, fuse_entry_param& e) {
+int FileSystem::remember_entry(cntr::Fd fd, fuse_entry_param& e, Inode** remembered) {
     e = fuse_entry_param{};
     e.attr_timeout = config_.attr_timeout;
     e.entry_timeout = config_.entry_timeout;
@@ -75,7 +68,8 @@ int FileSystem::remember_entry(cntr::Fd fd, fuse_entry_param& e) {
 
     Inode& inode = inodes_.remember(std::move(fd), e.attr);
     present(inode, e.attr);
-    e.ino = inodes_.node_id(inode);
+    e.ino = inode.id;
+    if (remembered != nullptr) *remembered = &inode;
     return 0;
 }
 
@@ -106,7 +100,7 @@ void FileSystem::forget(fuse_ino_t ino, uint64_t nlookup) { inodes_.forget(ino, 
 void FileSystem::getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     const Inode& inode = inodes_.get(ino);
     struct stat st {};
-    int err = stat_fd(fi != nullptr ? static_cast<int>(fi->fh) : inode.fd.get(), st);
+    int err = stat_fd(fi != nullptr ? fh_of(fi) : inode.fd.get(), st);
     if (err != 0) return reply_errno(req, err);
     present(inode, st);
     fuse_reply_attr(req, &st, config_.attr_timeout);
@@ -117,7 +111,7 @@ void FileSystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
     if (config_.read_only) return reply_errno(req, EROFS);
     const Inode& inode = inodes_.get(ino);
     const int fd = inode.fd.get();
-    const int fh = fi != nullptr ? static_cast<int>(fi->fh) : -1;
+    const int fh = fi != nullptr ? fh_of(fi) : -1;
 
     // Owner first: chown clears set-id bits, so a mode sent along must be applied after.
     if ((valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) != 0) {
@@ -229,7 +223,7 @@ void FileSystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, cons
     if (int err = stat_fd(inode.fd.get(), e.attr); err != 0) return reply_errno(req, err);
     present(inode, e.attr);
     inodes_.add_ref(inode);
-    e.ino = inodes_.node_id(inode);
+    e.ino = inode.id;
     fuse_reply_entry(req, &e);
 }
 

@@ -41,8 +41,6 @@ fuse_bufvec fd_bufvec(int fd, size_t size, off_t pos) {
 constexpr uint64_t kPassthroughBit = 1ULL << 32;  // granted passthrough
 constexpr uint64_t kCountedBit = 1ULL << 33;      // counted in PassthroughFiles
 
-int fh_of(const fuse_file_info* fi) { return static_cast<int>(fi->fh & 0xffffffffU); }
-
 }  // namespace
 
 int FileSystem::copy_flags() const {
@@ -138,9 +136,11 @@ void FileSystem::create(fuse_req_t req, fuse_ino_t parent, const char* name, mod
     cntr::Fd path_fd(::open(ProcFdPath(file.get()).c_str(), O_PATH | O_CLOEXEC));
     if (!path_fd) return reply_errno(req, errno);
     fuse_entry_param e;
-    if (int err = remember_entry(std::move(path_fd), e); err != 0) return reply_errno(req, err);
-
-    reply_opened(req, inodes_.get(e.ino), std::move(file), fi, &e);
+    Inode* inode = nullptr;
+    if (int err = remember_entry(std::move(path_fd), e, &inode); err != 0) {
+        return reply_errno(req, err);
+    }
+    reply_opened(req, *inode, std::move(file), fi, &e);
 }
 
 void FileSystem::read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {

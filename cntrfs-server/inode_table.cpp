@@ -154,9 +154,21 @@ size_t InodeTable::size() {
     return inodes_.size();
 }
 
-bool InodeTable::wait_until_over(size_t high_water, const std::atomic<bool>& stop) {
+void InodeTable::set_high_water(size_t n) {
+    {
+        std::lock_guard lock(mutex_);
+        high_water_ = n;
+    }
+    shrank_.notify_all();  // waiters for room: with no pruner, none is coming
+}
+
+size_t InodeTable::high_water() {
+    std::lock_guard lock(mutex_);
+    return high_water_;
+}
+
+bool InodeTable::wait_until_over(const std::atomic<bool>& stop) {
     std::unique_lock lock(mutex_);
-    high_water_ = high_water;
     grew_.wait(lock, [&] { return stop.load() || inodes_.size() > high_water_; });
     return !stop.load();
 }
@@ -170,7 +182,9 @@ bool InodeTable::wait_for_room(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (high_water_ == SIZE_MAX) return false;  // no pruner
     grew_.notify_all();
-    return shrank_.wait_for(lock, timeout, [&] { return inodes_.size() <= high_water_; });
+    return shrank_.wait_for(lock, timeout, [&] {
+        return high_water_ == SIZE_MAX || inodes_.size() <= high_water_;
+    }) && high_water_ != SIZE_MAX;
 }
 
 std::vector<fuse_ino_t> InodeTable::least_recently_used(size_t n,

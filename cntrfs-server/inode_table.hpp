@@ -83,7 +83,6 @@ class InodeTable {
     // The kernel holds a reference to every id it sends, so the Inode outlives the
     // request.
     [[nodiscard]] Inode& get(fuse_ino_t id);
-    [[nodiscard]] static fuse_ino_t node_id(const Inode& inode) { return inode.id; }
 
     // Counts one more kernel reference to the file `fd` refers to (stat `st`, taken from
     // fd) and returns its Inode; a file already known keeps its descriptor and `fd` is
@@ -96,9 +95,12 @@ class InodeTable {
 
     [[nodiscard]] size_t size();
 
-    // For CachePruner: blocks until the table holds more than `high_water` Inodes (true)
-    // or `stop` is set and wake() was called (false).
-    bool wait_until_over(size_t high_water, const std::atomic<bool>& stop);
+    // For CachePruner: the size above which it prunes; SIZE_MAX (the start): no pruner.
+    void set_high_water(size_t n);
+    [[nodiscard]] size_t high_water();
+    // Blocks until the table holds more than the high-water mark (true) or `stop` is
+    // set and wake() was called (false).
+    bool wait_until_over(const std::atomic<bool>& stop);
     void wake();
     // For a lookup that ran out of descriptors: wakes the pruner and waits at most
     // `timeout` for the table to shrink to its high-water mark (true if it did).

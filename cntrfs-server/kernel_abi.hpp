@@ -67,10 +67,6 @@ struct NotifyPruneOut {
 };
 static_assert(sizeof(NotifyPruneOut) == 16);
 
-}  // namespace cntrfs::kabi
-
-namespace cntrfs::kabi {
-
 // FUSE over io_uring (7.42, Linux 6.14; allowed only while the fuse module parameter
 // enable_uring is Y): requests arrive on one io_uring queue per CPU instead of through
 // read(2) on /dev/fuse. FORGET, INTERRUPT and INIT still use /dev/fuse.

@@ -7,17 +7,16 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 
 #include "device_io.hpp"
 #include "error.hpp"
 #include "fd.hpp"
+#include "file_io.hpp"
 #include "kernel_abi.hpp"
 #include "log.hpp"
 
@@ -31,12 +30,10 @@ constexpr uint64_t kStopTag = 0;  // user_data of the stop eventfd's poll
 
 // nr_cpu_ids: the kernel has one queue per possible CPU and wants all of them.
 unsigned possible_cpus() {
-    std::ifstream in("/sys/devices/system/cpu/possible");
-    std::string ranges;
-    std::getline(in, ranges);  // e.g. "0-1" or "0"
-    size_t dash = ranges.find_last_of("-,");
-    std::string last = dash == std::string::npos ? ranges : ranges.substr(dash + 1);
     try {
+        std::string ranges = cntr::read_file("/sys/devices/system/cpu/possible");  // "0-1\n"
+        size_t dash = ranges.find_last_of("-,");
+        std::string last = dash == std::string::npos ? ranges : ranges.substr(dash + 1);
         return static_cast<unsigned>(std::stoul(last)) + 1;
     } catch (const std::exception&) {
         return std::thread::hardware_concurrency();
