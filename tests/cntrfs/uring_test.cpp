@@ -16,13 +16,15 @@ namespace {
 
 using cntrfs_test::CntrfsFixture;
 
+constexpr const char* kUringParam = "/sys/module/fuse/parameters/enable_uring";
+
 class IoUring : public CntrfsFixture {
   protected:
     std::vector<std::string> server_args() override { return {"--io-uring", "--debug"}; }
 };
 
 TEST_F(IoUring, RequestsArriveOnTheRing) {
-    ASSERT_EQ(cntrfs_test::read_all("/sys/module/fuse/parameters/enable_uring"), "Y\n")
+    ASSERT_EQ(cntrfs_test::read_all(kUringParam), "Y\n")
         << "run through CTest: the fuse_uring fixture enables FUSE over io_uring";
     std::string data(300000, 'u');
     for (int i = 0; i < 20; ++i) {
@@ -37,8 +39,6 @@ TEST_F(IoUring, RequestsArriveOnTheRing) {
     EXPECT_NE(log.find(": serving requests"), std::string::npos);
     EXPECT_EQ(log.find("refused FUSE over io_uring"), std::string::npos);
 }
-
-constexpr const char* kUringParam = "/sys/module/fuse/parameters/enable_uring";
 
 class IoUringRefused : public CntrfsFixture {
   protected:

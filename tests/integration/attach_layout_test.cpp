@@ -83,39 +83,51 @@ TEST(AttachLayoutSockets, HostX11AndDbusSocketsAreConnectable) {
     // A server on a host socket in /tmp/.X11-unix (where X servers listen):
     // seen through CNTRFS alone a client would get ECONNREFUSED, because a
     // socket is found by its inode.
+    DockerContainer c;  // first: its constructor may throw, and nothing is to undo yet
     const std::string dir = "/tmp/.X11-unix";
-    const bool made_dir = ::mkdir(dir.c_str(), 01777) == 0;
     const std::string path = dir + "/cntr-test-" + std::to_string(::getpid());
+    // The listening socket: closed, its file removed (and the directory if this test
+    // made it) however the test ends.
+    struct Listener {
+        std::string dir, path;
+        bool made_dir;
+        int fd = -1;
+        ~Listener() {
+            if (fd >= 0) ::close(fd);
+            ::unlink(path.c_str());
+            if (made_dir) ::rmdir(dir.c_str());
+        }
+    } server{dir, path, ::mkdir(dir.c_str(), 01777) == 0};
     ::unlink(path.c_str());
-    int server = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(server, 0);
+    server.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(server.fd, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
-    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    ASSERT_EQ(::listen(server, 1), 0);
-    std::thread accept_one([&] {
-        int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client >= 0) {
-            const char reply[] = "hello-from-host-x11\n";
-            [[maybe_unused]] auto n = ::write(client, reply, sizeof(reply) - 1);
-            ::close(client);
+    ASSERT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(::listen(server.fd, 1), 0);
+    // Accepts one client; joined however the test ends, after a connection of its own
+    // that unblocks accept if the session never connected.
+    struct Acceptor {
+        const sockaddr_un& addr;
+        std::thread thread;
+        ~Acceptor() {
+            int kick = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            ::connect(kick, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+            ::close(kick);
+            thread.join();
         }
-    });
-    DockerContainer c;
+    } acceptor{addr, std::thread([fd = server.fd] {
+                   int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+                   if (client >= 0) {
+                       const char reply[] = "hello-from-host-x11\n";
+                       [[maybe_unused]] auto n = ::write(client, reply, sizeof(reply) - 1);
+                       ::close(client);
+                   }
+               })};
     auto r = attach(c.name(), {"python3", "-c",
                                "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" +
                                    path + "'); print(s.recv(100).decode(), end='')"});
-    if (r.exit_code != 0) {
-        // Unblock the acceptor so the thread ends.
-        int kick = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        ::connect(kick, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-        ::close(kick);
-    }
-    accept_one.join();
-    ::close(server);
-    ::unlink(path.c_str());
-    if (made_dir) ::rmdir(dir.c_str());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "hello-from-host-x11\n");
 }
