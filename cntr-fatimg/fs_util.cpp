@@ -29,8 +29,6 @@ Fd open_beneath(int dirfd, const std::string& path, int flags, mode_t mode) {
     return Fd(fd < 0 ? -1 : static_cast<int>(fd));
 }
 
-namespace {
-
 void clear_dir(int fd, const std::string& what) {
     int dupfd = check(::fcntl(fd, F_DUPFD_CLOEXEC, 0), "dup " + what);
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(dupfd), ::closedir);
@@ -44,8 +42,6 @@ void clear_dir(int fd, const std::string& what) {
         remove_tree_at(fd, n, what + "/" + n);
     }
 }
-
-}  // namespace
 
 void remove_tree_at(int dirfd, const std::string& name, const std::string& what) {
     if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;

@@ -19,6 +19,10 @@ Fd open_beneath(int dirfd, const std::string& path, int flags, mode_t mode = 0);
 // symlinks. Missing is not an error. Throws SysError naming `what` on failure.
 void remove_tree_at(int dirfd, const std::string& name, const std::string& what);
 
+// Removes everything inside the directory `fd` refers to (not the directory itself);
+// `what` names it in errors.
+void clear_dir(int fd, const std::string& what);
+
 // rm -rf of an absolute path (our own store directories).
 void remove_tree(const std::string& path);
 

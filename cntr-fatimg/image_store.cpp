@@ -103,7 +103,7 @@ std::string import_image_impl(const std::string& source, const std::string& name
 
 // The interface promises UserError: give system errors the image and the store as context.
 template <typename F>
-std::string user_errors(const std::string& what, const StoreConfig& cfg, F f) {
+auto user_errors(const std::string& what, const StoreConfig& cfg, F f) -> decltype(f()) {
     try {
         return f();
     } catch (const SysError& e) {
@@ -133,12 +133,7 @@ std::vector<std::string> image_environment_impl(const std::string& reference,
 }  // namespace
 
 std::vector<std::string> image_environment(const std::string& reference, const StoreConfig& cfg) {
-    try {
-        return image_environment_impl(reference, cfg);
-    } catch (const SysError& e) {
-        throw UserError(
-            fmt::format("{}: {} (image store {})", reference, e.what(), store_root(cfg)));
-    }
+    return user_errors(reference, cfg, [&] { return image_environment_impl(reference, cfg); });
 }
 
 std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {

@@ -323,8 +323,7 @@ std::string Store::commit(const std::string& key, const Staging& staging,
         Fd mnt = open_beneath(cur.get(), "", O_RDONLY | O_DIRECTORY);
         if (!mnt) throw_errno("open var/lib/cntr in " + dir);
         check(::fchmod(mnt.get(), 0755), "chmod var/lib/cntr in " + dir);
-        for (const auto& n : list_dir("/proc/self/fd/" + std::to_string(mnt.get())))
-            remove_tree_at(mnt.get(), n, "var/lib/cntr/" + n);
+        clear_dir(mnt.get(), "var/lib/cntr");
         check(::chmod(dir.c_str(), 0755), "chmod " + dir);
     }
     // Blobs first (harmless if we die now: gc removes unreferenced ones) ...

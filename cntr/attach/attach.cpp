@@ -4,8 +4,6 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include "commands.hpp"
 #include "environment.hpp"
 #include "error.hpp"
@@ -17,7 +15,6 @@
 #include "resolve/resolver.hpp"
 #include "session.hpp"
 #include "session_user.hpp"
-#include "terminal.hpp"
 #include "tools_server.hpp"
 #include "tools_source.hpp"
 

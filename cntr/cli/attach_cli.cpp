@@ -6,13 +6,30 @@
 #include "subcommands.hpp"
 
 namespace cntr::cli {
+namespace {
+
+// attach and exec: their options, the target's --type list, and the command after "--".
+template <typename Options>
+struct TargetCommand {
+    Options opts;
+    std::string types;
+};
+
+// The subcommand's action: fills in what parsing left for later, then runs it.
+template <typename Options>
+Subcommand with_target(CLI::App* cmd, std::shared_ptr<TargetCommand<Options>> s,
+                       const std::vector<std::string>& command, int (*run)(const Options&)) {
+    return {cmd, [s, &command, run] {
+                s->opts.types = parse_container_types(s->types);
+                s->opts.command = command;
+                return run(s->opts);
+            }};
+}
+
+}  // namespace
 
 Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
-    struct State {
-        AttachOptions opts;
-        std::string types;
-    };
-    auto s = std::make_shared<State>();
+    auto s = std::make_shared<TargetCommand<AttachOptions>>();
     auto* cmd = app.add_subcommand(
         "attach",
         "Open a shell (or run COMMAND) in CONTAINER with the host's tools.\n"
@@ -48,19 +65,11 @@ Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
         "  cntr attach -t command 'nginx: master' -- ss -ltnp\n"
         "  cntr attach --tools container:debug-tools web\n"
         "  cntr attach --profile sre --tools 127.0.0.1:5000/tools:1 web");
-    return {cmd, [s, &command] {
-                s->opts.types = parse_container_types(s->types);
-                s->opts.command = command;
-                return run_attach(s->opts);
-            }};
+    return with_target(cmd, s, command, run_attach);
 }
 
 Subcommand add_exec(CLI::App& app, const std::vector<std::string>& command) {
-    struct State {
-        ExecOptions opts;
-        std::string types;
-    };
-    auto s = std::make_shared<State>();
+    auto s = std::make_shared<TargetCommand<ExecOptions>>();
     auto* cmd = app.add_subcommand(
         "exec",
         "Run COMMAND (default /bin/sh) of the container itself: its root, environment and PATH.\n"
@@ -71,11 +80,7 @@ Subcommand add_exec(CLI::App& app, const std::vector<std::string>& command) {
     cmd->footer(
         "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
         "/");
-    return {cmd, [s, &command] {
-                s->opts.types = parse_container_types(s->types);
-                s->opts.command = command;
-                return run_exec(s->opts);
-            }};
+    return with_target(cmd, s, command, run_exec);
 }
 
 }  // namespace cntr::cli
