@@ -89,20 +89,25 @@ class Registry {
     }
 
     std::pair<std::string, std::string> manifest(const std::string& tag_or_digest) {
-        auto r = get("/manifests/" + tag_or_digest, {kAccept});
+        // The distribution spec lets registries refuse manifests over 4 MiB; we stop
+        // reading there, so a hostile registry cannot make us hold an unbounded document.
+        constexpr size_t kMaxManifest = 4u << 20;
+        std::string body;
+        auto r = get("/manifests/" + tag_or_digest, {kAccept}, [&](const char* data, size_t n) {
+            if (body.size() + n > kMaxManifest)
+                throw UserError(
+                    fmt::format("registry {} sent a manifest of more than {} bytes "
+                                "for {} (limit 4 MiB)",
+                                ref_.registry, kMaxManifest, ref_.name()));
+            body.append(data, n);
+        });
         if (r.status == 404)
             throw UserError(
                 fmt::format("image {} not found in registry {} (manifest {} unknown): check "
                             "the name and tag",
                             ref_.name(), ref_.registry, tag_or_digest));
         expect_ok(r, "manifest " + tag_or_digest);
-        // The distribution spec lets registries refuse manifests over 4 MiB; we refuse to
-        // parse them, so a hostile registry cannot make us hold an unbounded document.
-        if (r.body.size() > (4u << 20))
-            throw UserError(
-                fmt::format("registry {} sent a manifest of {} bytes for {} (limit 4 MiB)",
-                            ref_.registry, r.body.size(), ref_.name()));
-        std::string digest = sha256_of(r.body);
+        std::string digest = sha256_of(body);
         // By tag there is no digest of our own to check against; the registry's
         // Docker-Content-Digest header still catches a manifest corrupted in its storage.
         std::string expected = tag_or_digest.starts_with("sha256:") ? tag_or_digest : "";
@@ -115,7 +120,7 @@ class Registry {
                 fmt::format("digest mismatch for manifest {} of {}: its content hashes to {}; "
                             "nothing of this image was stored",
                             expected, ref_.name(), digest));
-        return {r.body, digest};
+        return {body, digest};
     }
 
     void blob(const std::string& digest, Staging& staging) {
