@@ -37,15 +37,17 @@ TEST(EngineDockerCli, TcpDockerHostUsesTheCli) {
     DockerContainer c({"--hostname", "tcp-host"});
     const std::string dir = must("mktemp -d /tmp/cntrt-dockercli.XXXXXX");
     OnExit rm("rm -rf " + dir);
-    must(
-        "printf '#!/bin/sh\\nexec /usr/bin/docker --host unix:///var/run/docker.sock \"$@\"\\n' "
-        "> " +
-        dir + "/docker && chmod +x " + dir + "/docker");
+    // The wrapper leaves a mark, so the test sees that the CLI answered (the daemon
+    // behind it is the same either way).
+    must("printf '#!/bin/sh\\necho ran >> " + dir +
+         "/ran\\nexec /usr/bin/docker --host unix:///var/run/docker.sock \"$@\"\\n' > " + dir +
+         "/docker && chmod +x " + dir + "/docker");
     const char* path = std::getenv("PATH");
     auto r = cntr_env({"DOCKER_HOST=tcp://127.0.0.1:1", "PATH=" + dir + ":" + (path ? path : "")},
                       {"exec", c.name(), "--", "hostname"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "tcp-host\n");
+    EXPECT_EQ(sh("test -s " + dir + "/ran").exit_code, 0) << "the docker CLI was not used";
 }
 
 TEST(EngineDocker, FullIdSeenByDockerAndContainerdIsOneContainer) {
