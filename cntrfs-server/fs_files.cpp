@@ -18,6 +18,7 @@
 
 #include "credentials.hpp"
 #include "file_system.hpp"
+#include "lock_wait.hpp"
 #include "proc_self.hpp"
 
 namespace cntrfs {
@@ -209,8 +210,18 @@ void FileSystem::copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_
 void FileSystem::flock(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, int op) {
     // flock locks belong to open file descriptions, and each FUSE open is one of ours:
     // the semantics carry over exactly, and host processes see the locks too.
-    int res = ::flock(fh_of(fi), op);
-    fuse_reply_err(req, res == 0 ? 0 : errno);
+    if ((op & (LOCK_NB | LOCK_UN)) != 0) {
+        int res = ::flock(fh_of(fi), op);
+        fuse_reply_err(req, res == 0 ? 0 : errno);
+        return;
+    }
+    // A waiting lock ends when the caller is interrupted (FUSE_INTERRUPT) or the mount
+    // goes away (lock_wait.hpp).
+    fuse_reply_err(req, wait_for_flock(fh_of(fi), op, [this, req] {
+                       fuse_session* se = session_.load();
+                       return fuse_req_interrupted(req) != 0 ||
+                              (se != nullptr && fuse_session_exited(se) != 0);
+                   }));
 }
 
 }  // namespace cntrfs

@@ -98,7 +98,7 @@ int FuseSession::loop(unsigned threads) {
     std::optional<UringTransport> uring;
     if (fs_.config().features.io_uring) {
         constexpr size_t kMaxWrite = size_t{1} << 20;  // libfuse 3.14's default and most
-        constexpr unsigned kDepth = 4;                 // requests in flight per CPU
+        constexpr unsigned kDepth = 8;                 // requests in flight per CPU
         const size_t max_write = fs_.config().max_write != 0 ? fs_.config().max_write : kMaxWrite;
         uring.emplace(se_, fuse_session_fd(se_), (max_write + 4095) / 4096 * 4096, kDepth);
     }

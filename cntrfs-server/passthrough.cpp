@@ -1,19 +1,33 @@
 #include "passthrough.hpp"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "fd.hpp"
 #include "kernel_abi.hpp"
 #include "log.hpp"
+#include "proc_self.hpp"
 
 namespace cntrfs {
 
 int32_t PassthroughFiles::register_backing(int fd) {
     if (!available_.load(std::memory_order_relaxed)) return 0;
+    // The kernel keeps the registered file until the id is closed and the last open
+    // using it is gone. The opener's handle would take its flock(2) locks along: a lock
+    // would outlive the close that must drop it, and the next opener of the same file
+    // would wait for it for ever. So the kernel gets a file of its own (it only takes
+    // the path from it: each FUSE open gets a backing file opened with its own flags).
+    cntr::Fd own(::open(ProcFdPath(fd).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!own) {
+        cntr::log::debug("no backing file for passthrough ({}); a plain open",
+                         std::strerror(errno));
+        return 0;
+    }
     kabi::BackingMap map{};
-    map.fd = fd;
+    map.fd = own.get();
     int id = ::ioctl(device_fd_.load(), kabi::kIocBackingOpen, &map);
     if (id > 0) return id;
     int err = id < 0 ? errno : EINVAL;

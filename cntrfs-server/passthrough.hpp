@@ -4,7 +4,8 @@
 // Registering a backing file (FUSE_DEV_IOC_BACKING_OPEN on /dev/fuse) needs
 // CAP_SYS_ADMIN and a kernel that accepted FUSE_PASSTHROUGH in INIT (it does not with the
 // writeback cache). The kernel opens its own backing file per FUSE open, with that open's
-// flags, so the id only tells it which file; we register the opener's handle.
+// flags, so the id only tells it which file; we register a read-only open of it, never
+// the opener's handle, whose flock(2) locks must end with its release.
 //
 // The kernel's rules for one inode: all its passthrough opens must name the same backing
 // file, and passthrough and page-cached opens must not overlap (the later open fails

@@ -10,9 +10,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "blocking_pool.hpp"
 #include "device_io.hpp"
 #include "error.hpp"
 #include "fd.hpp"
@@ -27,6 +29,25 @@ namespace {
 // struct, so that a request is rebuilt without moving its payload.
 constexpr size_t kHeadroom = 256;
 constexpr uint64_t kStopTag = 0;  // user_data of the stop eventfd's poll
+constexpr uint64_t kDoneTag = 1;  // user_data of the poll of the eventfd the pool rings
+
+// Requests that may wait long - for a lock another process holds, or for the disk - go
+// to the BlockingPool (blocking_pool.hpp says why). READ and WRITE only arrive for files
+// that are not passed through; the rest of the metadata requests are served in place.
+bool may_wait_long(uint32_t opcode) {
+    switch (opcode) {
+        case FUSE_SETLKW:
+        case FUSE_FSYNC:
+        case FUSE_FSYNCDIR:
+        case FUSE_FALLOCATE:
+        case FUSE_COPY_FILE_RANGE:
+        case FUSE_READ:
+        case FUSE_WRITE:
+            return true;
+        default:
+            return false;
+    }
+}
 
 // nr_cpu_ids: the kernel has one queue per possible CPU and wants all of them.
 unsigned possible_cpus() {
@@ -50,6 +71,7 @@ struct Entry final : ReplySink {
     iovec iov[2]{};
     uint64_t unique = 0;
     bool replied = true;
+    bool in_pool = false;  // served by a BlockingPool thread
 
     char* payload() { return buffer.get() + kHeadroom; }
     ssize_t take(const struct iovec* iov, int count) override;
@@ -64,6 +86,12 @@ struct UringTransport::Queue {
     bool ring_ready = false;
     cntr::Fd stop;  // eventfd
     std::vector<std::unique_ptr<Entry>> entries;
+    BlockingPool* pool = nullptr;
+    // Entries the pool has answered. Only this queue's thread touches the ring, so the
+    // pool leaves them here and rings `done` (an eventfd the ring polls).
+    cntr::Fd done;
+    std::mutex done_mutex;
+    std::vector<Entry*> done_entries;
 
     ~Queue() {
         if (ring_ready) io_uring_queue_exit(&ring);
@@ -100,6 +128,36 @@ struct UringTransport::Queue {
         std::memcpy(sqe->cmd, &cmd, sizeof(cmd));
     }
 
+    // Queues the reply that `e` holds, from whichever thread answered it.
+    void commit(Entry& e) {
+        if (!e.in_pool) return queue_command(e, kabi::kUringCmdCommitAndFetch);
+        {
+            std::lock_guard lock(done_mutex);
+            done_entries.push_back(&e);
+        }
+        uint64_t one = 1;
+        if (::write(done.get(), &one, sizeof(one)) < 0) {
+            cntr::log::error("io_uring queue {}: cannot wake the queue: {}", qid,
+                             std::strerror(errno));
+        }
+    }
+    // Commits what the pool has answered (on this queue's thread).
+    void commit_done() {
+        uint64_t count = 0;
+        static_cast<void>(::read(done.get(), &count, sizeof(count)));
+        std::vector<Entry*> ready;
+        {
+            std::lock_guard lock(done_mutex);
+            ready.swap(done_entries);
+        }
+        for (Entry* e : ready) queue_command(*e, kabi::kUringCmdCommitAndFetch);
+    }
+    void poll_done() {
+        io_uring_sqe* sqe = next_sqe();
+        io_uring_prep_poll_multishot(sqe, done.get(), POLLIN);
+        io_uring_sqe_set_data64(sqe, kDoneTag);
+    }
+
     void serve(Entry& e);
     void run();
 };
@@ -126,7 +184,7 @@ ssize_t Entry::take(const struct iovec* iov, int count) {
     std::memcpy(header.in_out, &out, sizeof(out));
     header.ent.payload_sz = static_cast<uint32_t>(total);
     replied = true;
-    queue->queue_command(*this, kabi::kUringCmdCommitAndFetch);
+    queue->commit(*this);
     return sent;
 }
 
@@ -171,6 +229,7 @@ void UringTransport::Queue::run() {
     io_uring_sqe* poll = next_sqe();
     io_uring_prep_poll_add(poll, stop.get(), POLLIN);
     io_uring_sqe_set_data64(poll, kStopTag);
+    poll_done();
     for (auto& e : entries) queue_command(*e, kabi::kUringCmdRegister);
     io_uring_submit(&ring);
 
@@ -193,13 +252,25 @@ void UringTransport::Queue::run() {
                 stopping = true;
                 continue;
             }
+            if (cqe->user_data == kDoneTag) {
+                commit_done();
+                if ((cqe->flags & IORING_CQE_F_MORE) == 0) poll_done();  // re-arm
+                continue;
+            }
             // user_data is the Entry the command was queued for (queue_command).
             // NOLINTNEXTLINE(performance-no-int-to-ptr)
             auto& e = *reinterpret_cast<Entry*>(cqe->user_data);
             if (cqe->res == 0) {
                 if (!serving) cntr::log::debug("io_uring queue {}: serving requests", qid);
                 serving = true;
-                serve(e);
+                fuse_in_header in{};
+                std::memcpy(&in, e.header.in_out, sizeof(in));
+                e.in_pool = may_wait_long(in.opcode);
+                if (e.in_pool) {
+                    pool->submit([this, &e] { serve(e); });
+                } else {
+                    serve(e);
+                }
             } else if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
                 // Registered before the kernel finished INIT: try again shortly.
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -226,6 +297,8 @@ void UringTransport::Queue::run() {
 
 UringTransport::UringTransport(fuse_session* se, int fuse_fd, size_t max_payload, unsigned depth) {
     const unsigned n = possible_cpus();
+    // No more requests than ring entries are ever in flight.
+    pool_ = std::make_unique<BlockingPool>(n * depth);
     for (unsigned qid = 0; qid < n; ++qid) {
         auto q = std::make_unique<Queue>();
         q->qid = qid;
@@ -233,6 +306,8 @@ UringTransport::UringTransport(fuse_session* se, int fuse_fd, size_t max_payload
         q->se = se;
         q->max_payload = max_payload;
         q->stop.reset(cntr::check(::eventfd(0, EFD_CLOEXEC), "eventfd"));
+        q->done.reset(cntr::check(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd"));
+        q->pool = pool_.get();
         io_uring_params params{};
         params.flags = IORING_SETUP_SQE128;
         if (int err = io_uring_queue_init_params(2 * depth + 2, &q->ring, &params); err < 0) {
@@ -261,6 +336,9 @@ UringTransport::~UringTransport() {
         }
     }
     for (auto& t : threads_) t.join();
+    // Requests still in the pool finish (a lock wait gives up once the session has
+    // ended) and leave their entries on queues that no longer serve.
+    pool_.reset();
 }
 
 }  // namespace cntrfs

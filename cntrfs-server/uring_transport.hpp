@@ -15,7 +15,11 @@
 // to fuse_session_process_buf like any request, catches the reply libfuse writes
 // (device_io.hpp, ReplySink), copies it into the entry and commits it, which also fetches
 // the next request. FORGET, INTERRUPT and INIT keep coming through /dev/fuse, served by
-// the usual loop, which runs alongside.
+// the usual loop, which runs alongside. Requests that may wait long (a lock someone else
+// holds, fsync) are served by a BlockingPool thread instead, and the queue thread commits
+// their replies when the pool says they are ready; so a CPU's callers are never stuck
+// behind one of them - unless `depth` of them wait at once, which is where libfuse's
+// --threads bound puts /dev/fuse servers too.
 //
 // If the kernel refuses the ring (enable_uring is N, kernel too old), registration fails,
 // the kernel falls back to /dev/fuse, and the threads end with one warning.
@@ -24,8 +28,10 @@
 #include <fuse_lowlevel.h>
 
 #include <memory>
+
 #include <thread>
 #include <vector>
+#include "blocking_pool.hpp"
 
 namespace cntrfs {
 
@@ -44,6 +50,7 @@ class UringTransport {
   private:
     std::vector<std::unique_ptr<Queue>> queues_;
     std::vector<std::thread> threads_;
+    std::unique_ptr<BlockingPool> pool_;  // reset before queues_ goes
 };
 
 }  // namespace cntrfs

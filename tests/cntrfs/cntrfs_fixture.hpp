@@ -6,7 +6,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -18,12 +21,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "fd.hpp"
 
 namespace cntrfs_test {
 
@@ -54,6 +60,19 @@ bool eventually(Cond cond, std::chrono::milliseconds timeout = std::chrono::seco
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return cond();
+}
+
+// The exit status of child `pid` (signals as 128+n) if it ended within `timeout`.
+inline std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int st = 0;
+        if (::waitpid(pid, &st, WNOHANG) == pid) {
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 inline bool can_mount_fuse() { return ::geteuid() == 0 && ::access("/dev/fuse", R_OK | W_OK) == 0; }
@@ -129,17 +148,8 @@ class Server {
 
     // The exit status (signals as 128+n) if the process ended within `timeout`.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-        if (status_) return status_;
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            int st = 0;
-            if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                return status_;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
+        if (!status_) status_ = wait_for_exit(pid_, timeout);
+        return status_;
     }
     bool running() { return !wait_exit(std::chrono::milliseconds(0)).has_value(); }
     // SIGTERM; SIGKILL only if that did not work within 5 s.
@@ -159,6 +169,104 @@ class Server {
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
+
+// A forked child that runs `body` (its result is the exit status), on CPU `cpu` only if
+// cpu >= 0. The destructor kills and reaps it. A child stuck in a FUSE request the server
+// never answers cannot die before the server does: then `unstick` runs first (the test
+// stops the server there).
+class Child {
+  public:
+    Child(const std::function<int()>& body, int cpu, std::function<void()> unstick)
+        : unstick_(std::move(unstick)) {
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            if (cpu >= 0) {
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+                if (::sched_setaffinity(0, sizeof(set), &set) != 0) ::_exit(125);
+            }
+            ::_exit(body());
+        }
+    }
+    ~Child() {
+        if (status_) return;
+        ::kill(pid_, SIGKILL);
+        if (wait_exit(std::chrono::seconds(3))) return;
+        if (unstick_) unstick_();
+        int st = 0;
+        ::waitpid(pid_, &st, 0);
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+        if (!status_) status_ = wait_for_exit(pid_, timeout);
+        return status_;
+    }
+    [[nodiscard]] pid_t pid() const { return pid_; }
+
+  private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    std::function<void()> unstick_;
+};
+
+// A child process that holds flock(LOCK_EX) on `path` (on CPU `cpu` if >= 0) until
+// release(); it then exits 0, its close dropping the lock.
+class LockHolder {
+  public:
+    LockHolder(const std::string& path, int cpu, std::function<void()> unstick) {
+        int go[2];
+        int held[2];
+        if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(held, O_CLOEXEC) != 0) {
+            throw std::runtime_error("pipe2 failed");
+        }
+        go_.reset(go[1]);
+        held_.reset(held[0]);
+        cntr::Fd go_end(go[0]);
+        cntr::Fd held_end(held[1]);
+        const int wait_fd = go_end.get();
+        const int tell_fd = held_end.get();
+        child_.emplace(
+            [&path, wait_fd, tell_fd] {
+                int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+                if (fd < 0 || ::flock(fd, LOCK_EX) != 0) return 1;
+                char c = 'h';
+                if (::write(tell_fd, &c, 1) != 1) return 2;
+                // A byte, not EOF: other children forked meanwhile hold the write end too.
+                return ::read(wait_fd, &c, 1) == 1 ? 0 : 3;
+            },
+            cpu, std::move(unstick));
+    }
+    // True once the child holds the lock.
+    bool wait_held() {
+        pollfd p{held_.get(), POLLIN, 0};
+        char c = 0;
+        return ::poll(&p, 1, 10000) == 1 && ::read(held_.get(), &c, 1) == 1;
+    }
+    void release() {
+        char c = 'g';
+        if (::write(go_.get(), &c, 1) != 1) throw std::runtime_error("cannot tell the holder");
+    }
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+        return child_->wait_exit(timeout);
+    }
+
+  private:
+    cntr::Fd go_;
+    cntr::Fd held_;
+    std::optional<Child> child_;  // last: killed before the pipes close
+};
+
+// A child that waits for flock(LOCK_EX) on `path` and exits 0 once it has it.
+inline std::function<int()> lock_waiter(const std::string& path) {
+    return [path] {
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        return fd >= 0 && ::flock(fd, LOCK_EX) == 0 ? 0 : 1;
+    };
+}
 
 // Serves TMP/src at TMP/mnt. CNTRFS_TEST_SERVER_ARGS adds server options (another
 // configuration of the same suite, e.g. "--threads 1 --no-splice").

@@ -347,6 +347,50 @@ TEST_F(CntrfsMount, FlockConflictsBetweenOpenFiles) {
     EXPECT_EQ(::flock(b.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
 }
 
+TEST_F(CntrfsMount, ClosingAFileDropsItsFlockWhileTheFileIsStillOpenElsewhere) {
+    // With passthrough the kernel keeps one registered backing file per inode while any
+    // open uses it: if that were the first opener's handle, its lock would outlive it.
+    put(in_mnt("lock"), "x");
+    cntr::Fd a(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd b(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(::flock(a.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
+    a.reset();
+    // The unlock comes with the RELEASE, which the kernel sends after close(2) returned.
+    EXPECT_TRUE(eventually([&] { return ::flock(b.get(), LOCK_EX | LOCK_NB) == 0; }, 5s))
+        << std::strerror(errno);
+}
+
+TEST_F(CntrfsMount, AWaitingFlockIsGrantedWhenTheHolderExits) {
+    put(in_mnt("lock"), "x");
+    auto stop_server = [this] { server_->stop(); };
+    cntrfs_test::LockHolder holder(in_mnt("lock"), -1, stop_server);
+    ASSERT_TRUE(holder.wait_held());
+    cntrfs_test::Child waiter(cntrfs_test::lock_waiter(in_mnt("lock")), -1, stop_server);
+    EXPECT_FALSE(waiter.wait_exit(300ms)) << "got a lock that another process holds";
+    holder.release();
+    EXPECT_EQ(holder.wait_exit(5s), 0);
+    EXPECT_EQ(waiter.wait_exit(5s), 0) << "the lock was not granted after its holder exited";
+}
+
+TEST_F(CntrfsMount, AProcessWaitingForAFlockCanBeKilled) {
+    // The kernel waits for the server's answer even after SIGKILL; it sends
+    // FUSE_INTERRUPT, and the server must give up the wait.
+    put(in_mnt("lock"), "x");
+    auto stop_server = [this] { server_->stop(); };
+    cntrfs_test::LockHolder holder(in_mnt("lock"), -1, stop_server);
+    ASSERT_TRUE(holder.wait_held());
+    cntrfs_test::Child waiter(cntrfs_test::lock_waiter(in_mnt("lock")), -1, stop_server);
+    EXPECT_FALSE(waiter.wait_exit(300ms));
+    ::kill(waiter.pid(), SIGKILL);
+    EXPECT_EQ(waiter.wait_exit(5s), 128 + SIGKILL) << "killed while waiting, still not gone";
+    holder.release();
+    EXPECT_EQ(holder.wait_exit(5s), 0);
+    // The lock is free: the interrupted wait did not take it behind everyone's back.
+    cntr::Fd fd(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    EXPECT_TRUE(eventually([&] { return ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0; }, 5s));
+}
+
 TEST_F(CntrfsMount, ConcurrentClientsSeeTheirOwnFiles) {
     constexpr int kThreads = 8;
     constexpr int kRounds = 150;

@@ -3,7 +3,9 @@
 // IoUringRefused turns it off for its own run (restoring what it found): the server must
 // then say so once and serve everything through /dev/fuse. CTest keeps the tests that
 // depend on the switch from running at the same time (RESOURCE_LOCK).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -38,6 +40,28 @@ TEST_F(IoUring, RequestsArriveOnTheRing) {
     EXPECT_NE(log.find("io_uring queue"), std::string::npos) << log.substr(0, 4000);
     EXPECT_NE(log.find(": serving requests"), std::string::npos);
     EXPECT_EQ(log.find("refused FUSE over io_uring"), std::string::npos);
+}
+
+TEST_F(IoUring, AProcessWaitingForALockDoesNotStopItsCpu) {
+    // One thread serves each CPU's queue. Everything here runs on CPU 0: a waiting flock
+    // served in place stopped that queue, so the holder's unlock never came through.
+    std::ofstream(in_mnt("lock")) << "x";
+    auto stop_server = [this] { server_->stop(); };
+    cntrfs_test::LockHolder holder(in_mnt("lock"), 0, stop_server);
+    ASSERT_TRUE(holder.wait_held());
+    cntrfs_test::Child waiter(cntrfs_test::lock_waiter(in_mnt("lock")), 0, stop_server);
+    EXPECT_FALSE(waiter.wait_exit(std::chrono::milliseconds(300)));
+    const std::string other = in_mnt("created-meanwhile");
+    cntrfs_test::Child creator(
+        [&other] {
+            int fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            return fd >= 0 && ::close(fd) == 0 ? 0 : 1;
+        },
+        0, stop_server);
+    EXPECT_EQ(creator.wait_exit(std::chrono::seconds(5)), 0) << "CPU 0's queue stopped";
+    holder.release();
+    EXPECT_EQ(holder.wait_exit(std::chrono::seconds(5)), 0);
+    EXPECT_EQ(waiter.wait_exit(std::chrono::seconds(5)), 0) << "the unlock never came through";
 }
 
 class IoUringRefused : public CntrfsFixture {
