@@ -1,13 +1,14 @@
 #include "blocking_pool.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <csignal>
 
 namespace cntrfs {
 
-BlockingPool::BlockingPool(unsigned max_threads)
-    : max_threads_(max_threads == 0 ? 1 : max_threads) {}
+BlockingPool::BlockingPool(unsigned max_threads, int cpu)
+    : max_threads_(max_threads == 0 ? 1 : max_threads), cpu_(cpu) {}
 
 BlockingPool::~BlockingPool() {
     {
@@ -35,6 +36,12 @@ void BlockingPool::work() {
     sigset_t all;
     sigfillset(&all);
     ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    if (cpu_ >= 0) {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        CPU_SET(cpu_, &cpus);
+        ::sched_setaffinity(0, sizeof(cpus), &cpus);  // an offline CPU: run anywhere
+    }
     std::unique_lock lock(mutex_);
     for (;;) {
         ++idle_;

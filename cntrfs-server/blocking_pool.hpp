@@ -1,5 +1,5 @@
 // Threads for requests that may wait long: for a lock another process holds, for the
-// disk (fsync, fallocate, copies, reads and writes that are not passed through).
+// disk (fsync, fallocate, copies).
 //
 // Why: on an io_uring queue (uring_transport.hpp) one thread serves every request from
 // its CPU, one after the other. A flock(2) that waited there stopped that CPU's callers,
@@ -9,7 +9,10 @@
 // pool; the queue thread goes on with the next one.
 //
 // A thread is started when a task finds none idle, up to `max_threads`; later tasks wait
-// in order. Threads block every signal (lock_wait.cpp unblocks its own while it waits).
+// in order. Threads block every signal (lock_wait.cpp unblocks its own while it waits)
+// and run on `cpu` only if it is >= 0: the queue that hands a task over and the thread
+// that takes it then share one CPU, and on a VM a wakeup on another CPU costs an
+// interrupt through the hypervisor each way.
 #pragma once
 
 #include <condition_variable>
@@ -23,7 +26,7 @@ namespace cntrfs {
 
 class BlockingPool {
   public:
-    explicit BlockingPool(unsigned max_threads);
+    BlockingPool(unsigned max_threads, int cpu);
     // Runs every task submitted so far, then joins the threads.
     ~BlockingPool();
     BlockingPool(const BlockingPool&) = delete;
@@ -40,6 +43,7 @@ class BlockingPool {
     std::vector<std::thread> threads_;
     unsigned idle_ = 0;
     unsigned max_threads_;
+    int cpu_;
     bool stopping_ = false;
 };
 

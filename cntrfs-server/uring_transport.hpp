@@ -50,7 +50,6 @@ class UringTransport {
   private:
     std::vector<std::unique_ptr<Queue>> queues_;
     std::vector<std::thread> threads_;
-    std::unique_ptr<BlockingPool> pool_;  // reset before queues_ goes
 };
 
 }  // namespace cntrfs

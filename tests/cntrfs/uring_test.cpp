@@ -1,8 +1,9 @@
 // --io-uring: requests reach the server on the per-CPU io_uring queues. Run by CTest with
 // the fuse_uring fixture, which turns the fuse module's enable_uring on (and back off).
-// IoUringRefused turns it off for its own run (restoring what it found): the server must
-// then say so once and serve everything through /dev/fuse. CTest keeps the tests that
-// depend on the switch from running at the same time (RESOURCE_LOCK).
+// IoUringRefused runs with the fuse_uring_off fixture, which turns it off (and back to
+// what it was): the server must then say so once and serve everything through
+// /dev/fuse. CTest keeps the tests that depend on the switch from running at the same
+// time (RESOURCE_LOCK), and the two fixtures from overlapping (DEPENDS).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -66,21 +67,12 @@ TEST_F(IoUring, AProcessWaitingForALockDoesNotStopItsCpu) {
 
 class IoUringRefused : public CntrfsFixture {
   protected:
-    void SetUp() override {
-        saved_ = cntrfs_test::read_all(kUringParam);
-        ASSERT_FALSE(saved_.empty()) << "this kernel has no FUSE over io_uring at all";
-        std::ofstream(kUringParam) << "N\n";
-        CntrfsFixture::SetUp();
-    }
-    void TearDown() override {
-        CntrfsFixture::TearDown();
-        std::ofstream(kUringParam) << saved_;
-    }
     std::vector<std::string> server_args() override { return {"--io-uring", "--debug"}; }
-    std::string saved_;
 };
 
 TEST_F(IoUringRefused, ServesThroughDevFuseAndSaysWhy) {
+    ASSERT_EQ(cntrfs_test::read_all(kUringParam), "N\n")
+        << "run through CTest: the fuse_uring_off fixture disables FUSE over io_uring";
     std::string data(300000, 'd');
     std::ofstream(in_mnt("f")) << data;
     EXPECT_EQ(cntrfs_test::read_all(in_mnt("f")), data);
