@@ -384,6 +384,7 @@ TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
     auto quiet = cntr::test::run_on_pty(
         {fatimg_binary(), "--root", scratch.dir() + "/store3", "pull", "-q", ref},
         winsize{24, 80, 0, 0}, [](int, const std::string&) {});
+    EXPECT_EQ(quiet.exit_code, 0) << quiet.out;  // a failed pull prints no bar either
     EXPECT_EQ(quiet.out.find("MB"), std::string::npos) << quiet.out;
 }
 
