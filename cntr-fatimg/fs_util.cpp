@@ -78,10 +78,10 @@ void make_dirs(const std::string& path, mode_t mode) {
     }
 }
 
-void write_file_atomic(const std::string& path, const std::string& data) {
+void write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
-        Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
         write_all(fd.get(), data);
         check(::fsync(fd.get()), "fsync " + tmp);
     }

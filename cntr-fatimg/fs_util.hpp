@@ -29,8 +29,9 @@ void remove_tree(const std::string& path);
 // mkdir -p with `mode` for newly created directories.
 void make_dirs(const std::string& path, mode_t mode);
 
-// Writes `data` to a temporary file next to `path`, fsyncs it and renames it over `path`.
-void write_file_atomic(const std::string& path, const std::string& data);
+// Writes `data` to a temporary file next to `path` (created with `mode`), fsyncs it and
+// renames it over `path`: readers see the old content or the new, never a part.
+void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0644);
 
 bool path_exists(const std::string& path);
 

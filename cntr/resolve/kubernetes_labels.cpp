@@ -1,14 +1,12 @@
 #include "kubernetes_labels.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cstdio>
 
 #include <fmt/core.h>
 
 #include "file_io.hpp"
+#include "fs_util.hpp"
 #include "log.hpp"
 
 namespace cntr::kubernetes {
@@ -34,13 +32,9 @@ nlohmann::json load_cache() {
 void save_cache(const nlohmann::json& cache) {
     if (::geteuid() != 0) return;
     if (::mkdir(kCacheDir, 0700) != 0 && errno != EEXIST) return;
-    const std::string tmp = std::string(kCacheFile) + "." + std::to_string(::getpid());
     try {
-        Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        write_all(fd.get(), cache.dump());
-        if (::rename(tmp.c_str(), kCacheFile) != 0) ::unlink(tmp.c_str());
+        fatimg::write_file_atomic(kCacheFile, cache.dump(), 0600);
     } catch (const std::exception& e) {
-        ::unlink(tmp.c_str());
         log::debug("kubernetes: cannot write {}: {}", kCacheFile, e.what());
     }
 }
