@@ -69,10 +69,9 @@ std::string store_root(const StoreConfig& cfg) {
 
 namespace {
 
-std::string ensure_rootfs_impl(const std::string& reference, PullPolicy policy,
-                               const StoreConfig& cfg) {
+std::string ensure_rootfs_in(Store& store, const std::string& reference, PullPolicy policy,
+                             const StoreConfig& cfg) {
     Reference ref = parse_reference(reference);
-    Store store(store_root(cfg));
     const std::string key = ref.key();
     if (policy != PullPolicy::always) {
         if (auto p = store.ready_rootfs(key)) return *p;
@@ -111,15 +110,21 @@ auto user_errors(const std::string& what, const StoreConfig& cfg, F f) -> declty
     }
 }
 
-std::vector<std::string> image_environment_impl(const std::string& reference,
-                                                const StoreConfig& cfg) {
-    const Store store(store_root(cfg));
-    const std::string key = parse_reference(reference).key();
-    auto record = store.find(key);
-    if (!record)
-        throw UserError(fmt::format("image {} is not in the image store {}", key, store.root()));
+// config.Env of the image whose unpacked root is `rootfs`. The root's directory is named
+// by the manifest digest, which fixes the config: whatever a concurrent pull did to the
+// reference meanwhile, this is the environment of that root. Empty if no record names
+// it any more.
+std::vector<std::string> environment_of_rootfs(const Store& store, const std::string& rootfs) {
+    std::string config_digest;
+    for (const auto& [key, record] : store.read_index()) {
+        if (store.rootfs_path(record.manifest) == rootfs) {
+            config_digest = record.config;
+            break;
+        }
+    }
+    if (config_digest.empty()) return {};
     // The config blob was verified against its digest when it entered the store.
-    auto config = nlohmann::json::parse(read_file(store.blob_path(record->config)), nullptr, false);
+    auto config = nlohmann::json::parse(read_file(store.blob_path(config_digest)), nullptr, false);
     std::vector<std::string> env;
     if (config.is_object() && config.contains("config") && config["config"].is_object()) {
         const auto& c = config["config"];
@@ -132,12 +137,21 @@ std::vector<std::string> image_environment_impl(const std::string& reference,
 
 }  // namespace
 
-std::vector<std::string> image_environment(const std::string& reference, const StoreConfig& cfg) {
-    return user_errors(reference, cfg, [&] { return image_environment_impl(reference, cfg); });
+std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
+    return user_errors(reference, cfg, [&] {
+        Store store(store_root(cfg));
+        return ensure_rootfs_in(store, reference, policy, cfg);
+    });
 }
 
-std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
-    return user_errors(reference, cfg, [&] { return ensure_rootfs_impl(reference, policy, cfg); });
+ToolImage ensure_image(const std::string& reference, PullPolicy policy, const StoreConfig& cfg) {
+    return user_errors(reference, cfg, [&] {
+        Store store(store_root(cfg));
+        ToolImage image;
+        image.rootfs = ensure_rootfs_in(store, reference, policy, cfg);
+        image.env = environment_of_rootfs(store, image.rootfs);
+        return image;
+    });
 }
 
 std::string import_image(const std::string& source, const std::string& name,

@@ -29,10 +29,14 @@ std::string ensure_rootfs(const std::string& reference, PullPolicy policy, const
 std::string import_image(const std::string& source, const std::string& name,
                          const StoreConfig& cfg);
 
-// The environment of the image's config ("NAME=value" entries of config.Env) for an
-// image already in the store; empty when the config sets none. Throws UserError
-// when the image is not in the store.
-std::vector<std::string> image_environment(const std::string& reference, const StoreConfig& cfg);
+// ensure_rootfs, and the environment of the same image's config ("NAME=value" entries
+// of config.Env; empty when it sets none) - read for that root, not looked up again by
+// name, so a concurrent pull cannot pair the root with another version's environment.
+struct ToolImage {
+    std::string rootfs;
+    std::vector<std::string> env;
+};
+ToolImage ensure_image(const std::string& reference, PullPolicy policy, const StoreConfig& cfg);
 
 // The store root `cfg` designates (cfg.root, $CNTR_IMAGE_STORE, /var/lib/cntr/images).
 std::string store_root(const StoreConfig& cfg);

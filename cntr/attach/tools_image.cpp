@@ -1,6 +1,8 @@
 // Tools from an image in the cntr-fatimg store.
 #include <sys/stat.h>
 
+#include <utility>
+
 #include "environment.hpp"
 #include "error.hpp"
 #include "image_store.hpp"
@@ -21,10 +23,10 @@ ToolsRoot image_tools(const std::string& reference, const std::string& pull) {
 
     ToolsRoot t;
     t.description = "image " + reference;
-    t.root = fatimg::ensure_rootfs(reference, policy, fatimg::StoreConfig{});
+    fatimg::ToolImage image = fatimg::ensure_image(reference, policy, fatimg::StoreConfig{});
+    t.root = std::move(image.rootfs);
     // The tools' PATH is the one the image was built for.
-    t.path = env_lookup(fatimg::image_environment(reference, fatimg::StoreConfig{}), "PATH")
-                 .value_or(kDefaultPath);
+    t.path = env_lookup(image.env, "PATH").value_or(kDefaultPath);
     // An unpacked image never changes once it is in the store.
     t.read_only = true;
     struct stat st {};
