@@ -8,8 +8,9 @@
 // Cost: nothing unless containerd has tasks in k8s.io; then the labels come
 // from a cache (kubernetes_labels.cpp: `ctr containers info` once per new
 // task), and `ctr tasks ls` runs only when a container matches. When `crictl` is installed (other
-// CRI runtimes, CRI-O), it is asked too: `crictl ps -o json` and `crictl inspect` for each match;
-// the same container seen through both is one (same PID).
+// CRI runtimes, CRI-O), it is asked too: `crictl ps -o json`, and `crictl inspect` for each
+// match containerd did not already find under the same id; the same container seen
+// through both is one (same PID).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -109,12 +110,18 @@ void engine::apply_crictl_inspect(ContainerInfo& c, const nlohmann::json& inspec
 
 namespace {
 
-// Through crictl: whatever CRI runtime it is configured for.
-std::vector<ContainerInfo> crictl_find(const engine::PodRef* ref) {
+// Through crictl: whatever CRI runtime it is configured for. Containers in `known` (found
+// through containerd already, under the same id) are left out before any `crictl
+// inspect`, which costs a process and a CRI round trip each.
+std::vector<ContainerInfo> crictl_find(const engine::PodRef* ref,
+                                       const std::vector<ContainerInfo>& known) {
     if (!find_program("crictl")) return {};
     auto ps = nlohmann::json::parse(tool_output({"crictl", "ps", "-o", "json"}), nullptr, false);
     if (!ps.is_object()) throw UserError("crictl ps -o json printed no JSON object");
     auto found = engine::from_crictl_ps(ps, ref);
+    std::erase_if(found, [&](const ContainerInfo& c) {
+        return std::ranges::any_of(known, [&](const auto& k) { return k.id == c.id; });
+    });
     for (auto& c : found) {
         if (!c.not_attachable.empty()) continue;
         auto inspect = nlohmann::json::parse(tool_output({"crictl", "inspect", "-o", "json", c.id}),
@@ -154,7 +161,7 @@ class KubernetesResolver final : public ContainerResolver {
             auto tasks = containerd::tasks(d, kNs);
             for (const auto& m : matches) out.push_back(make_info(m.id, m.info, tasks));
         }
-        append_new(out, crictl_find(&*ref));
+        append_new(out, crictl_find(&*ref, out));
         return out;
     }
 
@@ -170,7 +177,7 @@ class KubernetesResolver final : public ContainerResolver {
                 out.push_back(make_info(t.id, t.info, tasks));
             }
         }
-        append_new(out, crictl_find(nullptr));
+        append_new(out, crictl_find(nullptr, out));
         return out;
     }
 
