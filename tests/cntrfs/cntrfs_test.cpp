@@ -17,11 +17,13 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -391,10 +393,71 @@ TEST_F(CntrfsMount, AProcessWaitingForAFlockCanBeKilled) {
     EXPECT_TRUE(eventually([&] { return ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0; }, 5s));
 }
 
+TEST_F(CntrfsMount, ASignalDuringAFlockWaitActsAsNatively) {
+    // The server answers an interrupted wait with EINTR; the kernel restarts lock calls
+    // under an SA_RESTART handler and returns EINTR otherwise - as natively.
+    put(in_mnt("lock"), "x");
+    auto stop_server = [this] { server_->stop(); };
+    cntrfs_test::LockHolder holder(in_mnt("lock"), -1, stop_server);
+    ASSERT_TRUE(holder.wait_held());
+    cntr::Fd fd(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd);
+    // The helper thread must not take the SIGALRMs meant for this one: it starts with
+    // SIGALRM blocked.
+    sigset_t alrm;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &alrm, nullptr), 0);
+    std::atomic<bool> second_wait{false};
+    std::atomic<bool> done{false};
+    std::thread releaser([&] {
+        // Lets go 1 s into the second wait - or at 6 s whatever happened.
+        auto wait_for = [](const std::atomic<bool>& flag, auto timeout) {
+            auto deadline = std::chrono::steady_clock::now() + timeout;
+            while (!flag && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(20ms);
+            }
+        };
+        wait_for(second_wait, 6s);
+        if (second_wait) std::this_thread::sleep_for(1s);
+        holder.release();
+        // A wait that outlives the holder (a lock that was not dropped) would hang the
+        // test: the server's end breaks it.
+        wait_for(done, 10s);
+        if (!done) server_->stop();
+    });
+    ASSERT_EQ(::pthread_sigmask(SIG_UNBLOCK, &alrm, nullptr), 0);
+    struct sigaction sa {};
+    struct sigaction old {};
+    sa.sa_handler = [](int) {};
+    sigemptyset(&sa.sa_mask);
+    ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
+    itimerval in_200ms{};
+    in_200ms.it_value.tv_usec = 200000;
+    ::setitimer(ITIMER_REAL, &in_200ms, nullptr);
+    int first = ::flock(fd.get(), LOCK_EX);
+    int first_errno = errno;
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGALRM, &sa, nullptr);
+    ::setitimer(ITIMER_REAL, &in_200ms, nullptr);
+    second_wait = true;
+    int second = ::flock(fd.get(), LOCK_EX);
+    int second_errno = errno;
+    done = true;
+    releaser.join();
+    ::sigaction(SIGALRM, &old, nullptr);
+    EXPECT_EQ(first, -1) << "the lock was granted while another process held it";
+    EXPECT_EQ(first_errno, EINTR) << std::strerror(first_errno);
+    EXPECT_EQ(second, 0) << "SA_RESTART: the wait must go on until the lock is free: "
+                         << std::strerror(second_errno);
+    EXPECT_EQ(holder.wait_exit(5s), 0);
+}
+
 TEST_F(CntrfsMount, ConcurrentClientsSeeTheirOwnFiles) {
     constexpr int kThreads = 8;
     constexpr int kRounds = 150;
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     std::vector<std::string> errors(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
