@@ -7,6 +7,13 @@
 
 namespace cntrfs {
 
+void pin_this_thread(unsigned cpu) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(cpu, &cpus);
+    ::sched_setaffinity(0, sizeof(cpus), &cpus);
+}
+
 BlockingPool::BlockingPool(unsigned max_threads, int cpu)
     : max_threads_(max_threads == 0 ? 1 : max_threads), cpu_(cpu) {}
 
@@ -36,12 +43,7 @@ void BlockingPool::work() {
     sigset_t all;
     sigfillset(&all);
     ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
-    if (cpu_ >= 0) {
-        cpu_set_t cpus;
-        CPU_ZERO(&cpus);
-        CPU_SET(cpu_, &cpus);
-        ::sched_setaffinity(0, sizeof(cpus), &cpus);  // an offline CPU: run anywhere
-    }
+    if (cpu_ >= 0) pin_this_thread(static_cast<unsigned>(cpu_));
     std::unique_lock lock(mutex_);
     for (;;) {
         ++idle_;

@@ -24,6 +24,9 @@
 
 namespace cntrfs {
 
+// Keeps the calling thread on CPU `cpu` (a CPU that is offline: it runs anywhere).
+void pin_this_thread(unsigned cpu);
+
 class BlockingPool {
   public:
     BlockingPool(unsigned max_threads, int cpu);

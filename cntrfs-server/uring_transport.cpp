@@ -3,7 +3,6 @@
 #include <liburing.h>
 #include <linux/fuse.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -224,10 +223,7 @@ void UringTransport::Queue::serve(Entry& e) {
 
 void UringTransport::Queue::run() {
     // Requests on this queue come from callers running on CPU qid: serve them there.
-    cpu_set_t cpus;
-    CPU_ZERO(&cpus);
-    CPU_SET(qid, &cpus);
-    ::sched_setaffinity(0, sizeof(cpus), &cpus);  // a CPU that is offline: run anywhere
+    pin_this_thread(qid);
 
     io_uring_sqe* poll = next_sqe();
     io_uring_prep_poll_add(poll, stop.get(), POLLIN);
