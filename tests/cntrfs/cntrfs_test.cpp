@@ -70,6 +70,11 @@ void put(const std::string& path, const std::string& data,
 // The whole file (a short name: the assertions below use it a lot).
 std::string get(const std::string& path) { return read_all(path); }
 
+// A read-only descriptor of `path`, as the flock tests take them.
+cntr::Fd open_read(const std::string& path) {
+    return cntr::Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+}
+
 struct stat lstat_of(const std::string& path) {
     struct stat st {};
     EXPECT_EQ(::lstat(path.c_str(), &st), 0) << "lstat " << path << ": " << std::strerror(errno);
@@ -336,14 +341,14 @@ TEST_F(CntrfsMount, FilesCreatedByAnUnprivilegedUserBelongToIt) {
 
 TEST_F(CntrfsMount, FlockConflictsBetweenOpenFiles) {
     put(in_mnt("lock"), "x");
-    cntr::Fd a(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
-    cntr::Fd b(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd a = open_read(in_mnt("lock"));
+    cntr::Fd b = open_read(in_mnt("lock"));
     ASSERT_TRUE(a && b);
     ASSERT_EQ(::flock(a.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
     EXPECT_EQ(::flock(b.get(), LOCK_EX | LOCK_NB), -1);
     EXPECT_EQ(errno, EWOULDBLOCK);
     // A host process using the backing file sees the lock too.
-    cntr::Fd host(::open(in_src("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd host = open_read(in_src("lock"));
     EXPECT_EQ(::flock(host.get(), LOCK_EX | LOCK_NB), -1);
     ASSERT_EQ(::flock(a.get(), LOCK_UN), 0);
     EXPECT_EQ(::flock(b.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
@@ -353,8 +358,8 @@ TEST_F(CntrfsMount, ClosingAFileDropsItsFlockWhileTheFileIsStillOpenElsewhere) {
     // With passthrough the kernel keeps one registered backing file per inode while any
     // open uses it: if that were the first opener's handle, its lock would outlive it.
     put(in_mnt("lock"), "x");
-    cntr::Fd a(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
-    cntr::Fd b(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd a = open_read(in_mnt("lock"));
+    cntr::Fd b = open_read(in_mnt("lock"));
     ASSERT_TRUE(a && b);
     ASSERT_EQ(::flock(a.get(), LOCK_EX | LOCK_NB), 0) << std::strerror(errno);
     a.reset();
@@ -389,7 +394,7 @@ TEST_F(CntrfsMount, AProcessWaitingForAFlockCanBeKilled) {
     holder.release();
     EXPECT_EQ(holder.wait_exit(5s), 0);
     // The lock is free: the interrupted wait did not take it behind everyone's back.
-    cntr::Fd fd(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd fd = open_read(in_mnt("lock"));
     EXPECT_TRUE(eventually([&] { return ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0; }, 5s));
 }
 
@@ -400,7 +405,7 @@ TEST_F(CntrfsMount, ASignalDuringAFlockWaitActsAsNatively) {
     auto stop_server = [this] { server_->stop(); };
     cntrfs_test::LockHolder holder(in_mnt("lock"), -1, stop_server);
     ASSERT_TRUE(holder.wait_held());
-    cntr::Fd fd(::open(in_mnt("lock").c_str(), O_RDONLY | O_CLOEXEC));
+    cntr::Fd fd = open_read(in_mnt("lock"));
     ASSERT_TRUE(fd);
     // The helper thread must not take the SIGALRMs meant for this one: it starts with
     // SIGALRM blocked.

@@ -65,10 +65,8 @@ TEST_F(IoUring, AProcessWaitingForALockDoesNotStopItsCpu) {
     EXPECT_EQ(waiter.wait_exit(std::chrono::seconds(5)), 0) << "the unlock never came through";
 }
 
-class IoUringRefused : public CntrfsFixture {
-  protected:
-    std::vector<std::string> server_args() override { return {"--io-uring", "--debug"}; }
-};
+// The same server, run by CTest with enable_uring off.
+class IoUringRefused : public IoUring {};
 
 TEST_F(IoUringRefused, ServesThroughDevFuseAndSaysWhy) {
     ASSERT_EQ(cntrfs_test::read_all(kUringParam), "N\n")
