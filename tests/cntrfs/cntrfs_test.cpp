@@ -3,7 +3,7 @@
 // Each test starts the real cntrfs-server binary (standalone: --root TMP/src --mount
 // TMP/mnt, or attach mode with a descriptor the test mounted itself), works through the
 // mount and checks the result on the backing directory, or the other way round. Needs
-// root and /dev/fuse; skipped otherwise. Everything a test sets up is owned by RAII
+// root and /dev/fuse; fails otherwise (never skipped). Everything a test sets up is owned by RAII
 // objects (mount, server process, temporary directory), so a failing assertion still
 // unmounts, kills and reaps the server and removes the files.
 #include <dirent.h>
