@@ -41,7 +41,7 @@ while (($#)); do
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
 [[ $(id -u) -eq 0 ]] || die "must run as root (nsenter and cntr need it)"
-command -v nsenter >/dev/null || die "nsenter not found; run scripts/install-deps.sh"
+command -v nsenter >/dev/null || die "nsenter not found; run scripts/install-deps.sh --test"
 
 "$ROOT/scripts/dockerd-up.sh" || die "no Docker daemon"
 "$ROOT/examples/demo/build-slim-image.sh" "$IMAGE" || die "could not build $IMAGE"

@@ -44,7 +44,7 @@
 # --quick shrinks everything further for a smoke test.
 #
 # Needs root (mount, drop_caches) and: fio dbench postmark sqlite3 python3 tar
-# (scripts/install-deps.sh installs them). Prints the tables and writes them to --out.
+# (scripts/install-deps.sh --test installs them). Prints the tables and writes them to --out.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,7 +78,7 @@ die() { echo "cntrfs-bench: $*" >&2; exit 1; }
     die "--rounds needs a positive even number (the sides alternate in pairs), not '$rounds'"
 ((EUID == 0)) || die "needs root (mounts and drop_caches); run with sudo"
 for tool in fio dbench postmark sqlite3 python3 tar; do
-    command -v $tool >/dev/null || die "$tool is missing; run scripts/install-deps.sh"
+    command -v $tool >/dev/null || die "$tool is missing; run scripts/install-deps.sh --test"
 done
 [[ -n $server ]] || server=$(release_cntrfs_server "$here")
 [[ -x $server ]] || die "no cntrfs-server at $server"

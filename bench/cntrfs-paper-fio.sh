@@ -27,7 +27,7 @@ while (($#)); do
 done
 die() { echo "cntrfs-paper-fio: $*" >&2; exit 1; }
 ((EUID == 0)) || die "needs root (mounts); run with sudo"
-command -v fio >/dev/null || die "fio is missing; run scripts/install-deps.sh"
+command -v fio >/dev/null || die "fio is missing; run scripts/install-deps.sh --test"
 [[ -n $server ]] || server=$(release_cntrfs_server "$here")
 [[ -x $server ]] || die "no cntrfs-server at $server"
 

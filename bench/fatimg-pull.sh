@@ -44,7 +44,7 @@ done
 [[ $(id -u) -eq 0 ]] || die "must run as root (umoci unpack and the store keep owners)"
 [[ -x $FATIMG ]] || die "$FATIMG not found; build it or set CNTR_FATIMG"
 for t in skopeo umoci tar gzip sha256sum; do
-    command -v "$t" >/dev/null || die "$t not found; run scripts/install-deps.sh"
+    command -v "$t" >/dev/null || die "$t not found; run scripts/install-deps.sh --test"
 done
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -101,7 +101,7 @@ if ! "$FIXTURE" status; then
     "$FIXTURE" setup || die "could not start the local registry"
     started_fixture=1
 fi
-registry=$(sed -n 's/^ANON=//p' "${CNTR_REGISTRY_FIXTURE_DIR:-/tmp/cntr-registry-fixture}/env")
+registry=$(sed -n 's/^ANON=//p' "${CNTR_REGISTRY_FIXTURE_DIR:-/run/cntr-test/registry}/env")
 ref=$registry/cntr-bench/fatimg:bench
 skopeo copy --quiet --dest-tls-verify=false "oci:$CACHE/layout:bench" "docker://$ref" || die "push to $registry failed"
 

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
 
     CLI::App app{kDescription, "cntr"};
     app.footer(kFooter);
-    app.set_version_flag("--version", std::string("cntr ") + cntr::kVersion);
+    app.set_version_flag("--version", std::string("cntr ") + cntr::kVersionString);
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "Print debug messages");
     app.require_subcommand(1);

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     CLI::App app{kDescription, "cntrfs-server"};
     app.footer(kFooter);
     app.get_formatter()->column_width(30);
-    app.set_version_flag("--version", std::string(cntr::kVersion), "Print the version and exit");
+    app.set_version_flag("--version", std::string("cntrfs-server ") + cntr::kVersionString,
+                         "Print the version and exit");
 
     app.add_option("--root", o.root, "Directory to serve")->required()->type_name("DIR");
     auto* mount = app.add_option("--mount", o.mountpoint, "Standalone mode: mount at MOUNTPOINT")

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Install everything cntr needs to build, test and demo on Debian 12 (bookworm).
+# Install what cntr needs on Debian 12 (bookworm).
+#
+# usage: install-deps.sh          what building cntr and the demo need (scripts/demo)
+#        install-deps.sh --test   that, plus the test suite's engines, registries,
+#                                 linters and packaging tools (scripts/test)
 #
 # Idempotent and non-interactive; run as root. It asks dpkg what is missing first
 # and only then touches apt (so a machine that already has everything needs no
@@ -14,18 +18,21 @@ if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
     die "needs a Debian system (dpkg-query/apt-get not found)"
 fi
 
+# Building and running cntr, and the demo (a docker container of busybox).
 PACKAGES=(
     # toolchain and build
-    build-essential cmake pkg-config g++
-    # libraries (design card: libfuse3, libarchive, OpenSSL, yaml-cpp, nlohmann_json, GoogleTest)
+    build-essential cmake pkg-config g++ git
+    # libraries (design card: libfuse3, libarchive, OpenSSL, yaml-cpp, nlohmann_json)
     libfuse3-dev fuse3 liburing-dev libcap-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
-    libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libarchive-dev libssl-dev
-    # container engine and the slim demo/test image (busybox + Asia/Tokyo zoneinfo)
-    docker.io busybox-static tzdata
-    # system tools used by tests, the demo and the benchmark
-    util-linux procps iproute2 iptables hyperfine
+    libfmt-dev libyaml-cpp-dev libarchive-dev libssl-dev
+    # the demo: its engine and the slim image (busybox + Asia/Tokyo zoneinfo)
+    docker.io busybox-static tzdata util-linux procps iproute2 iptables
+)
+# Only the test suite, the benchmarks and the linters need these.
+TEST_PACKAGES=(
+    libgtest-dev libgmock-dev hyperfine
     # CNTRFS conformance, real-programs tests and bench/cntrfs-bench.sh (issue 4)
-    sqlite3 git make acl attr fio dbench postmark
+    sqlite3 make acl attr fio dbench postmark
     # tool-image store (cntr-fatimg, issue 3): zstd layers; registry fixture, tests, benchmark
     libzstd-dev docker-registry skopeo umoci apache2-utils openssl curl libcap2-bin
     # developer tools (style checks; "fat" host tools shown inside the slim container)
@@ -35,7 +42,15 @@ PACKAGES=(
     podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container
     # shells whose completion scripts (completions/) are syntax-checked by the tests
     bash-completion zsh fish
+    # the Debian package test: cpack's dpkg-shlibdeps, lintian
+    dpkg-dev lintian
 )
+case ${1:-} in
+'') ;;
+--test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+-h | --help) sed -n 's/^# usage: //p; s/^#        //p' "$0"; exit 0 ;;
+*) die "unknown option $1 (use --test for the test suite's packages)" ;;
+esac
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

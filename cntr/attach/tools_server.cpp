@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,17 +15,24 @@
 
 namespace cntr {
 
+// cntrfs-server is never looked up in PATH: cntr runs as root and starts it
+// with the host's privileges, so only the copy installed with this cntr will do.
 std::string cntrfs_server_path() {
     if (const char* env = std::getenv("CNTR_CNTRFS_SERVER"); env != nullptr && *env != '\0')
         return env;
     std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        auto candidate = self.parent_path() / "cntrfs-server";
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) throw UserError("cannot read /proc/self/exe to find cntrfs-server: " + ec.message());
+    const auto bindir = self.parent_path();
+    // Installed (BINDIR/../libexec/cntr), then a build tree (both in bin/).
+    const std::array candidates = {
+        (bindir / CNTR_SERVER_DIR_FROM_BINDIR / "cntrfs-server").lexically_normal(),
+        bindir / "cntrfs-server"};
+    for (const auto& candidate : candidates)
         if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    throw UserError("cannot find cntrfs-server next to cntr (" + self.parent_path().string() +
-                    "); install both together or set CNTR_CNTRFS_SERVER to its path");
+    throw UserError("cannot find cntrfs-server (looked for " + candidates[0].string() + " and " +
+                    candidates[1].string() +
+                    "); reinstall cntr, or set CNTR_CNTRFS_SERVER to the server's path");
 }
 
 ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {

@@ -5,7 +5,8 @@
 # tell the container's /etc/localtime from the host's UTC), /tmp, no os-release.
 #
 # usage: build-slim-image.sh [--force] [IMAGE_NAME]   (default cntr-demo-slim:latest)
-# Idempotent: does nothing if the image exists, unless --force.
+# Idempotent: does nothing if the image exists and was built by this version of
+# this script (its hash is the image's label org.cntr.recipe), unless --force.
 # Needs a running Docker daemon (scripts/dockerd-up.sh) and busybox-static, tzdata
 # (scripts/install-deps.sh).
 set -euo pipefail
@@ -42,11 +43,14 @@ mkdir -p /run/cntr-test
 exec 9>"/run/cntr-test/image-${image//[^A-Za-z0-9_.-]/_}.lock"
 flock -w 300 9 || die "timed out waiting for the image build lock"
 
+recipe=$(sha256sum "$0" | cut -c1-16)
 old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-if ((!force)) && [[ -n $old_id ]]; then
+old_recipe=$(docker image inspect -f '{{index .Config.Labels "org.cntr.recipe"}}' "$image" 2>/dev/null || true)
+if ((!force)) && [[ -n $old_id && $old_recipe == "$recipe" ]]; then
     log "$image already exists (use --force to rebuild)"
     exit 0
 fi
+[[ -z $old_id ]] || log "$image was built by another version of this script; rebuilding"
 
 tmp=$(mktemp -d /tmp/cntr-slim-image.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -96,6 +100,7 @@ tar -C "$rootfs" --numeric-owner -c . |
         --change 'CMD ["/bin/sh"]' \
         --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'LABEL org.cntr.image=slim' \
+        --change "LABEL org.cntr.recipe=$recipe" \
         - "$image" >/dev/null
 # A rebuild leaves the previous image untagged: drop it unless a container uses it.
 new_id=$(docker image inspect -f '{{.Id}}' "$image")

@@ -31,7 +31,7 @@ class Programs : public cntrfs_test::CntrfsFixture {
 };
 
 TEST_F(Programs, Sqlite3JournalAndWal) {
-    ASSERT_TRUE(have("sqlite3")) << "install sqlite3 (scripts/install-deps.sh)";
+    ASSERT_TRUE(have("sqlite3")) << "install sqlite3 (scripts/install-deps.sh --test)";
     const char* script = R"SH(
 for mode in delete wal; do
   db=test-$mode.db
@@ -64,7 +64,7 @@ rm -rf out && test ! -e out
 }
 
 TEST_F(Programs, GitInitCommitBranchCloneGc) {
-    ASSERT_TRUE(have("git")) << "install git (scripts/install-deps.sh)";
+    ASSERT_TRUE(have("git")) << "install git (scripts/install-deps.sh --test)";
     const char* script = R"SH(
 export HOME=$PWD GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@e
 git init -q -b main repo && cd repo

@@ -18,11 +18,16 @@ setup() {
     need containerd containerd
     need ctr containerd
     start_daemon containerd "ctr version" /var/log/cntr-containerd.log containerd
-    local tar ns
+    local tar ns id ref=docker.io/library/$IMAGE
     tar=$(slim_tar)
+    id=$(slim_id)
+    # The label names the docker image the import came from: a rebuilt one is
+    # imported again.
     for ns in "${NAMESPACES[@]}"; do
-        ctr -n "$ns" images ls -q | grep -qx "docker.io/library/$IMAGE" ||
-            ctr -n "$ns" images import "$tar" >/dev/null || die "ctr -n $ns images import failed"
+        ctr -n "$ns" images ls "name==$ref" | grep -q "cntr-test.id=$id" && continue
+        ctr -n "$ns" images import "$tar" >/dev/null || die "ctr -n $ns images import failed"
+        ctr -n "$ns" images label "$ref" "cntr-test.id=$id" >/dev/null ||
+            die "ctr -n $ns images label failed"
     done
     log "setup done: containerd answers; docker.io/library/$IMAGE in ${NAMESPACES[*]}"
 }

@@ -14,6 +14,28 @@ FIXTURE=lxd-fixture
 source "$(dirname "${BASH_SOURCE[0]}")/engine-common.sh"
 ALIAS=cntr-test-slim
 
+# Imports the slim image as $ALIAS from a tarball made in a temporary directory.
+# No RETURN trap: it would fire again in the caller, where the local is unset.
+import_image() {
+    local id=$1 tmp cid rc=0
+    tmp=$(mktemp -d /tmp/cntr-lxd-image.XXXXXX)
+    mkdir -p "$tmp/rootfs"
+    cid=$(docker create --label "$LABEL" "$IMAGE") || rc=1
+    if ((rc == 0)); then
+        docker export "$cid" | tar -x -C "$tmp/rootfs" || rc=1
+        docker rm "$cid" >/dev/null || rc=1
+    fi
+    if ((rc == 0)); then
+        printf 'architecture: %s\ncreation_date: %s\nproperties:\n  description: %s\n  os: busybox\n' \
+            "$(uname -m)" "$(date +%s)" "$ALIAS $id" >"$tmp/metadata.yaml"
+        tar -C "$tmp" -czf "$tmp/image.tar.gz" metadata.yaml rootfs &&
+            lxc image import "$tmp/image.tar.gz" --alias "$ALIAS" >/dev/null || rc=1
+    fi
+    rm -rf "$tmp"
+    ((rc == 0)) || die "could not import the slim image into lxd as $ALIAS"
+    log "imported image $ALIAS ($IMAGE $id)"
+}
+
 setup() {
     need lxd lxd
     need lxc lxd-client
@@ -33,20 +55,13 @@ profiles:
 YAML
         log "created storage pool cntrtest (dir)"
     fi
-    if ! lxc image info "$ALIAS" >/dev/null 2>&1; then
-        local tmp cid
-        tmp=$(mktemp -d /tmp/cntr-lxd-image.XXXXXX)
-        trap 'rm -rf "$tmp"' RETURN
-        mkdir -p "$tmp/rootfs"
-        docker image inspect "$IMAGE" >/dev/null 2>&1 || die "$IMAGE is missing (docker fixture)"
-        cid=$(docker create --label "$LABEL" "$IMAGE")
-        docker export "$cid" | tar -x -C "$tmp/rootfs"
-        docker rm "$cid" >/dev/null
-        printf 'architecture: %s\ncreation_date: %s\nproperties:\n  description: %s\n  os: busybox\n' \
-            "$(uname -m)" "$(date +%s)" "$ALIAS" >"$tmp/metadata.yaml"
-        tar -C "$tmp" -czf "$tmp/image.tar.gz" metadata.yaml rootfs
-        lxc image import "$tmp/image.tar.gz" --alias "$ALIAS" >/dev/null || die "lxc image import failed"
-        log "imported image $ALIAS"
+    # The image's description carries the docker image id it was made from, so
+    # a rebuilt slim image is imported again.
+    local id
+    id=$(slim_id)
+    if ! lxc image info "$ALIAS" 2>/dev/null | grep -q "description: $ALIAS $id\$"; then
+        lxc image delete "$ALIAS" >/dev/null 2>&1 || true
+        import_image "$id"
     fi
     log "setup done: lxd answers, image $ALIAS present"
 }

@@ -22,13 +22,23 @@ as_user() {
     (cd / && runuser -u "$USER_NAME" -- env HOME="/home/$USER_NAME" XDG_RUNTIME_DIR="/run/user/$uid" "$@")
 }
 
+# Loads the slim image into a store (root's: `podman`; the user's: `as_user`)
+# unless it holds this very version (podman keeps docker's image id).
+load_current() { # RUNNER TAR ID
+    local run=$1 tar=$2 id=$3 have
+    [[ $run == podman ]] && run=
+    have=$($run podman image inspect -f '{{.Id}}' "localhost/$IMAGE" 2>/dev/null || true)
+    [[ $have == "$id"* ]] && return 0
+    $run podman load -q -i "$tar" >/dev/null || die "podman load $tar failed${run:+ (as $USER_NAME)}"
+}
+
 setup() {
     need podman podman
     need runuser util-linux
-    local tar
+    local tar id
     tar=$(slim_tar)
-    podman image exists "localhost/$IMAGE" || podman load -q -i "$tar" >/dev/null ||
-        die "podman load $tar failed"
+    id=$(slim_id)
+    load_current podman "$tar" "$id"
     if ! id "$USER_NAME" >/dev/null 2>&1; then
         useradd -m -s /bin/sh "$USER_NAME" || die "useradd $USER_NAME failed"
         touch "$STATE/podman-user-created"
@@ -39,8 +49,7 @@ setup() {
     grep -q "^$USER_NAME:" /etc/subuid || usermod --add-subuids 300000000-300065535 "$USER_NAME"
     grep -q "^$USER_NAME:" /etc/subgid || usermod --add-subgids 300000000-300065535 "$USER_NAME"
     install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "/run/user/$uid"
-    as_user podman image exists "localhost/$IMAGE" || as_user podman load -q -i "$tar" >/dev/null ||
-        die "podman load as $USER_NAME failed"
+    load_current as_user "$tar" "$id"
     # Unprivileged cntr opens /dev/fuse as the user: fuse3's udev rule makes it
     # crw-rw-rw-, but a /dev without udev may have it 0600.
     [[ $(stat -c %a /dev/fuse) == 666 ]] || { chmod 0666 /dev/fuse && log "made /dev/fuse 0666 (fuse3's default)"; }

@@ -60,12 +60,16 @@ struct stat lstat_of(const std::string& path) {
 std::map<std::string, std::string> registry_env() {
     std::map<std::string, std::string> env;
     const char* dir = std::getenv("CNTR_REGISTRY_FIXTURE_DIR");
-    std::ifstream f(std::string(dir ? dir : "/tmp/cntr-registry-fixture") + "/env");
+    std::ifstream f(std::string(dir ? dir : "/run/cntr-test/registry") + "/env");
     std::string line;
     while (std::getline(f, line)) {
         auto eq = line.find('=');
         if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
     }
+    // The fixture's CA is trusted through its own certs.d, never through /etc:
+    // every cntr-fatimg this test starts inherits the variable (a test may
+    // still override it on its command line).
+    if (!env["CERTS_DIRS"].empty()) ::setenv("CNTR_CERTS_DIRS", env["CERTS_DIRS"].c_str(), 1);
     return env;
 }
 
