@@ -1,7 +1,7 @@
 # What `cmake --install` (and the Debian package) puts where:
 #   bin/cntr, bin/cntr-fatimg          the commands users run
 #   libexec/cntr/cntrfs-server         started by cntr only, never from PATH
-#   share/man/man1/cntr.1.gz           the man page
+#   share/man/man1/cntr{,-fatimg}.1.gz  the man pages
 #   share/{bash-completion,zsh,fish}/  shell completions, where each shell looks
 #   share/doc/cntr/                    README, copyright (the license), the profile
 #                                      schema and example profiles
@@ -9,15 +9,19 @@
 install(TARGETS cntr cntr-fatimg RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS cntrfs-server RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/cntr)
 
-# man and Debian want the page compressed, reproducibly (-n: no name or time stamp).
+# man and Debian want the pages compressed, reproducibly (-n: no name or time stamp).
 find_program(GZIP_EXECUTABLE gzip REQUIRED)
-set(cntr_man_gz ${CMAKE_BINARY_DIR}/man/cntr.1.gz)
-add_custom_command(OUTPUT ${cntr_man_gz}
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
-  COMMAND ${GZIP_EXECUTABLE} -9n -c ${PROJECT_SOURCE_DIR}/docs/cntr.1 > ${cntr_man_gz}
-  DEPENDS ${PROJECT_SOURCE_DIR}/docs/cntr.1 VERBATIM)
-add_custom_target(cntr_man ALL DEPENDS ${cntr_man_gz})
-install(FILES ${cntr_man_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+set(cntr_man_pages)
+foreach(page cntr.1 cntr-fatimg.1)
+  set(gz ${CMAKE_BINARY_DIR}/man/${page}.gz)
+  add_custom_command(OUTPUT ${gz}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+    COMMAND ${GZIP_EXECUTABLE} -9n -c ${PROJECT_SOURCE_DIR}/docs/${page} > ${gz}
+    DEPENDS ${PROJECT_SOURCE_DIR}/docs/${page} VERBATIM)
+  list(APPEND cntr_man_pages ${gz})
+endforeach()
+add_custom_target(cntr_man ALL DEPENDS ${cntr_man_pages})
+install(FILES ${cntr_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 install(FILES ${PROJECT_SOURCE_DIR}/completions/cntr.bash
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME cntr)

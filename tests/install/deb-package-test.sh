@@ -49,7 +49,7 @@ start_container
 check_attach /usr/bin/cntr
 
 apt-get purge -y -q cntr >"$out/apt.txt" 2>&1 || { cat "$out/apt.txt" >&2; fail "apt-get purge cntr failed"; }
-for f in /usr/bin/cntr /usr/bin/cntr-fatimg /usr/libexec/cntr /usr/share/doc/cntr /usr/share/man/man1/cntr.1.gz; do
+for f in /usr/bin/cntr /usr/bin/cntr-fatimg /usr/libexec/cntr /usr/share/doc/cntr /usr/share/man/man1/cntr.1.gz /usr/share/man/man1/cntr-fatimg.1.gz; do
     [[ ! -e $f ]] || fail "$f is still there after the purge"
 done
 log "PASS"
