@@ -1,6 +1,6 @@
 // Becoming the container's process: ids, supplementary groups, capability
-// sets, no_new_privs (credentials.cpp) and its LSM label (lsm.cpp), and its
-// cgroup (cgroup.cpp).
+// sets, no_new_privs (credentials.cpp) and its cgroup (cgroup.cpp); the LSM
+// label is lsm.hpp's.
 #pragma once
 
 #include "process_context.hpp"
@@ -10,10 +10,6 @@ namespace cntr {
 // Moves the calling process into every cgroup of the container's process.
 // Must run in the host's cgroup namespace (the paths are host paths).
 void join_cgroups(const ProcessContext& ctx);
-
-// Arranges for the next execve() to run under the container's AppArmor
-// profile or SELinux context. A no-op for unconfined containers.
-void apply_lsm_label(const ProcessContext& ctx);
 
 // Switches to the container's uid/gid/groups and capability sets and sets
 // no_new_privs like the container's process. Call it last before execve(),

@@ -22,6 +22,7 @@
 
 #include "child_process.hpp"
 #include "environment.hpp"
+#include "lsm.hpp"
 #include "process_context.hpp"
 
 namespace cntr {
@@ -46,6 +47,7 @@ struct SessionConfig {
     int server_sock = -1;       // to cntrfs-server (attach only)
     bool host_sockets = false;  // mount the host's X11/D-Bus socket dirs (host tools)
     int control_sock = -1;      // to the parent
+    LsmExec lsm;                // decided on the host by run_session()
 };
 
 // Terminal settings for a session started from cntr's own stdio.

@@ -20,6 +20,7 @@
 #include "fd_passing.hpp"
 #include "file_io.hpp"
 #include "log.hpp"
+#include "lsm.hpp"
 #include "session.hpp"
 #include "session_root.hpp"
 #include "terminal.hpp"
@@ -100,7 +101,7 @@ int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, F
             check(::dup2(slave.get(), fd), "dup2 the PTY");
         slave.reset();
     }
-    apply_lsm_label(*cfg.ctx);
+    apply_lsm_exec(cfg.lsm);
     apply_credentials(*cfg.ctx);
     // Only now: credential changes clear the parent-death signal.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);

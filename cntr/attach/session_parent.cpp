@@ -125,6 +125,9 @@ SessionConfig interactive_session_config(const ProcessContext& ctx) {
 
 int run_session(SessionConfig cfg, ChildProcess* server) {
     const ProcessContext& ctx = *cfg.ctx;
+    // Still on the host: the LSM and the procfs to write its label through
+    // are the host's, never what the container shows.
+    cfg.lsm = prepare_lsm_exec(ctx.lsm_label);
     Fd container = open_pidfd(ctx.pid);
     auto [control, child_control] = seqpacket_pair();
     cfg.control_sock = child_control.get();
