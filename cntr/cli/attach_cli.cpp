@@ -68,7 +68,8 @@ Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
                     "Mount the host's socket directories in the session: x11 "
                     "(/tmp/.X11-unix), dbus (/run/dbus), comma-separated; the container can "
                     "connect to them too")
-        ->type_name("LIST");
+        ->type_name("LIST")
+        ->allow_extra_args(false);
     cmd->add_option("--path", s->opts.path,
                     "PATH policy: tools-only (default), tools-first, container-first")
         ->check(CLI::IsMember({"tools-only", "tools-first", "container-first"}));
