@@ -234,3 +234,14 @@ TEST(AttachSecurity, HostSocketsAreOnlyThereWhenAskedFor) {
     auto asked = attack_session(c, {"--host-sockets", "x11"}, {}, client);
     EXPECT_NE(asked.out.find("CONNECTED"), std::string::npos) << asked.out << asked.err;
 }
+
+// Row 1, positive: debuggers still attach to the container's processes with read-only
+// tools served as 65534 (they need ptrace rights over the target, not over the tools).
+TEST(AttachSecurity, DebuggersStillAttachUnderReadOnlyTools) {
+    DockerContainer c;
+    auto r = attach_sh(c.name(),
+                       "gdb -p 1 -batch -ex 'print 6*7' 2>/dev/null | grep '^\\$1'; "
+                       "timeout -s INT 2 strace -p 1 2>&1 | head -1");
+    EXPECT_NE(r.out.find("$1 = 42"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("Process 1 attached"), std::string::npos) << r.out << r.err;
+}
