@@ -77,6 +77,10 @@ TEST_F(IdMapOptions, HostOwnersTheContainerDoesNotMapAreOverflowAndUnwritable) {
     write_text(in_src("mapped-file"), "m");
     ASSERT_EQ(::chown(in_src("mapped-file").c_str(), 101000, 101000), 0);
     ::chmod(in_src("root-file").c_str(), 0644);
+    // The container root's own directory (host 100000): the root of the mount is host
+    // root's, where it may create nothing.
+    ASSERT_EQ(::mkdir(in_src("own").c_str(), 0755), 0);
+    ASSERT_EQ(::chown(in_src("own").c_str(), 100000, 100000), 0);
 
     // Owners on disk are host ids: reported as they are when the container maps them,
     // as the overflow id when it does not (the kernel's rule for idmapped mounts).
@@ -93,19 +97,20 @@ TEST_F(IdMapOptions, HostOwnersTheContainerDoesNotMapAreOverflowAndUnwritable) {
         if (::lstat((mnt + "/mapped-file").c_str(), &st) != 0 || st.st_uid != 1000) return 11;
         if (::open((mnt + "/root-file").c_str(), O_WRONLY | O_APPEND) >= 0) return 12;
         if (::chmod((mnt + "/root-file").c_str(), 0666) == 0) return 13;
-        int fd = ::open((mnt + "/created").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-        if (fd < 0) return 14;
+        if (::mkdir((mnt + "/in-root").c_str(), 0755) == 0) return 14;
+        int fd = ::open((mnt + "/own/created").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) return 15;
         ::close(fd);
-        if (::mkdir((mnt + "/dir").c_str(), 0755) != 0) return 15;
-        if (::chown((mnt + "/dir").c_str(), 1000, 1000) != 0) return 16;
-        if (::lstat((mnt + "/dir").c_str(), &st) != 0 || st.st_uid != 1000) return 17;
+        if (::mkdir((mnt + "/own/dir").c_str(), 0755) != 0) return 16;
+        if (::chown((mnt + "/own/dir").c_str(), 1000, 1000) != 0) return 17;
+        if (::lstat((mnt + "/own/dir").c_str(), &st) != 0 || st.st_uid != 1000) return 18;
         return 0;
     });
     EXPECT_EQ(rc, 0) << "step that failed inside the user namespace: " << rc;
-    EXPECT_EQ(stat_of(in_src("created")).st_uid, 100000U);
-    EXPECT_EQ(stat_of(in_src("created")).st_gid, 100000U);
-    EXPECT_EQ(stat_of(in_src("dir")).st_uid, 101000U);
-    EXPECT_EQ(stat_of(in_src("dir")).st_gid, 101000U);
+    EXPECT_EQ(stat_of(in_src("own/created")).st_uid, 100000U);
+    EXPECT_EQ(stat_of(in_src("own/created")).st_gid, 100000U);
+    EXPECT_EQ(stat_of(in_src("own/dir")).st_uid, 101000U);
+    EXPECT_EQ(stat_of(in_src("own/dir")).st_gid, 101000U);
     EXPECT_EQ(cntrfs_test::read_all(in_src("root-file")), "r");
 }
 
