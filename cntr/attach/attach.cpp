@@ -163,6 +163,11 @@ int run_attach(const AttachOptions& opts) {
     cfg.host_sockets = host_sockets;
     cfg.writable_tools = writable_tools;
     cfg.keep_serving = opts.keep_serving;
+    if (opts.keep_serving)
+        log::warn(
+            "--keep-serving: the tools stay reachable after the command exits, for its "
+            "background jobs and for every process of the container holding a path in "
+            "them, until they let go");
     if (p.env) cfg.env_policy = *p.env;
     if (opts.path) {
         auto policy = parse_path_policy(*opts.path);
