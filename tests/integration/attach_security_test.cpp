@@ -18,6 +18,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
@@ -182,13 +183,16 @@ TEST(AttachSecurity, HeldCwdInTheToolsReachesNothingAfterTheSession) {
     // The holder: cd into the tools through the session's root, say so, wait until the
     // test says the session is over, then try to read.
     auto holder = std::async(std::launch::async, [&] {
-        return c.exec({"sh", "-c",
-                       attacker_prologue() + "cd /proc/$p/root" + dir.path +
-                           " || exit 3; touch /tmp/cntr-attack-done; "
-                           "for i in $(seq 600); do [ -e /tmp/cntr-session-over ] && break; sleep "
-                           "0.1; done; cat ./later 2>&1; ls . 2>&1; echo holder-done"});
+        return run({"docker", "exec", c.name(), "sh", "-c",
+                    attacker_prologue() + "cd /proc/$p/root" + dir.path +
+                        " || exit 3; touch /tmp/cntr-attack-done; "
+                        "for i in $(seq 600); do [ -e /tmp/cntr-session-over ] && break; sleep "
+                        "0.1; done; cat ./later 2>&1; ls . 2>&1; echo holder-done"},
+                   {}, 120s);
     });
-    auto s = run({kCntr, "attach", c.name(), "--", "sh", "-c", session_script()});
+    // A deadline shorter than the holder's: a server left serving (the old behaviour)
+    // keeps cntr's stderr open, and the attack must still get its chance then.
+    auto s = run({kCntr, "attach", c.name(), "--", "sh", "-c", session_script()}, {}, 20s);
     EXPECT_EQ(s.exit_code, 0) << s.err;
     HostPath later(dir.path + "/later", "HOST-FILE-MADE-LATER\n", 0644);
     c.exec({"touch", "/tmp/cntr-session-over"});
@@ -244,4 +248,21 @@ TEST(AttachSecurity, DebuggersStillAttachUnderReadOnlyTools) {
                        "timeout -s INT 2 strace -p 1 2>&1 | head -1");
     EXPECT_NE(r.out.find("$1 = 42"), std::string::npos) << r.out << r.err;
     EXPECT_NE(r.out.find("Process 1 attached"), std::string::npos) << r.out << r.err;
+}
+
+// Row 2, the opt-in: with --keep-serving a background job of the session still finds
+// the tools after the command has exited; without it, it does not.
+TEST(AttachSecurity, KeepServingKeepsTheToolsForBackgroundJobs) {
+    DockerContainer c;
+    const std::string job =
+        "(sleep 2; test -x /usr/bin/gdb && echo bg-ok > /var/lib/cntr/tmp/bg) "
+        "</dev/null >/dev/null 2>&1 &";
+    auto by_default = run({kCntr, "attach", c.name(), "--", "sh", "-c", job});
+    ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+    std::this_thread::sleep_for(4s);
+    EXPECT_NE(trim(c.exec({"cat", "/tmp/bg"}).out), "bg-ok");
+    auto kept = run({kCntr, "attach", "--keep-serving", c.name(), "--", "sh", "-c", job});
+    ASSERT_EQ(kept.exit_code, 0) << kept.err;
+    EXPECT_NE(kept.err.find("--keep-serving"), std::string::npos) << kept.err;
+    EXPECT_TRUE(eventually([&] { return trim(c.exec({"cat", "/tmp/bg"}).out) == "bg-ok"; }, 10s));
 }
