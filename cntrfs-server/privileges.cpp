@@ -32,6 +32,18 @@ bool holds_any_capability() {
 }  // namespace
 
 void drop_privileges() {
+    // Started by an ordinary user (cntr with file capabilities, for their own rootless
+    // containers): the server has that user's ids and no capabilities, and without
+    // CAP_SETUID it cannot become anybody else. It serves what that user may read,
+    // which docs/security.md says; it only makes sure nothing can be regained.
+    if (::geteuid() != 0 && ::getuid() != 0) {
+        if (holds_any_capability())
+            throw cntr::UserError(
+                "--unprivileged: the server holds capabilities but is not root; it cannot drop "
+                "to uid 65534 (start it as root or without capabilities)");
+        cntr::check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl PR_SET_NO_NEW_PRIVS");
+        return;
+    }
     // The bounding set first: dropping from it needs CAP_SETPCAP, which setuid takes away.
     for (int cap = 0; cap <= last_capability(); ++cap)
         cntr::check(::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "prctl PR_CAPBSET_DROP");

@@ -24,7 +24,9 @@ inline constexpr uid_t kUnprivilegedUid = 65534;
 inline constexpr gid_t kUnprivilegedGid = 65534;
 
 // Empties the capability bounding set, drops the supplementary groups, sets every uid
-// and gid to 65534, sets no_new_privs, and checks that no capability is left. Must run
+// and gid to 65534, sets no_new_privs, and checks that no capability is left. A server
+// started by an ordinary user without capabilities keeps that user's ids (it has no
+// way to change them) and only sets no_new_privs. Must run
 // before the process starts threads (the glibc wrappers change every thread, but a
 // thread started later must not see half of it). Throws SysError/UserError: the
 // server must not serve with privileges it was asked to drop.
