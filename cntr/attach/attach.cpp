@@ -41,9 +41,16 @@ std::optional<Profile> choose_profile(const AttachOptions& opts) {
 
 std::string id_map_option(const std::vector<IdMapEntry>& map) {
     std::string out;
-    for (const auto& e : map)
-        out += (out.empty() ? "" : ",") + std::to_string(e.inside) + " " +
-               std::to_string(e.outside) + " " + std::to_string(e.count);
+    // Appended piece by piece: GCC 12's -Wrestrict misreads `"," + std::string&&` in
+    // release builds (a false positive that -Werror turns into a build failure).
+    for (const auto& e : map) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(e.inside);
+        out += ' ';
+        out += std::to_string(e.outside);
+        out += ' ';
+        out += std::to_string(e.count);
+    }
     return out;
 }
 
