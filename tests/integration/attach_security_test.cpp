@@ -159,6 +159,15 @@ TEST(AttachSecurity, WritableToolsRestoresWritesToTheTools) {
 TEST(AttachSecurity, SessionHasPrivateWritableScratchThatDisappears) {
     DockerContainer c;
     const std::string name = unique("cntr-scratch");
+    // Where the files would land on the host if the scratch were missing: removed
+    // however the test ends.
+    struct Leftovers {
+        std::string name;
+        ~Leftovers() {
+            for (const std::string dir : {"/tmp/", "/var/tmp/", "/root/", "/usr/"})
+                ::unlink((dir + name).c_str());
+        }
+    } leftovers{name};
     auto r =
         attach_sh(c.name(), "echo a > /tmp/" + name + " && echo b > /var/tmp/" + name +
                                 " && echo c > $HOME/" + name + " && echo HOME=$HOME && cat /tmp/" +
