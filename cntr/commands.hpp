@@ -20,6 +20,9 @@ struct AttachOptions {
     std::optional<std::string> shell;
     std::optional<std::string> path;            // tools-only | tools-first | container-first
     std::optional<std::string> effective_user;  // host user owning files the session creates
+    bool writable_tools = false;                // serve the tools read-write, as host root
+    bool keep_serving = false;                  // keep serving the tools after the command
+    std::optional<std::string> host_sockets;    // "x11,dbus": host socket dirs to mount
 };
 
 struct ExecOptions {

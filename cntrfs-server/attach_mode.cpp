@@ -13,8 +13,10 @@
 // file system server. libfuse adopts the descriptor as mountpoint "/dev/fd/<fd>"
 // without mounting. The server then serves until the kernel aborts the connection -
 // which happens when the last mount using it disappears, i.e. when the debug session's
-// mount namespace dies - and exits 0. EOF on the socket before the message means cntr
-// is gone: exit 1.
+// mount namespace dies, or when cntr ends the session by terminating us (the kernel
+// aborts a connection whose last /dev/fuse descriptor closes) - and exits 0. With
+// --unprivileged it drops to uid/gid 65534 right after the descriptor is taken over
+// (privileges.hpp). EOF on the socket before the message means cntr is gone: exit 1.
 #include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +28,7 @@
 #include "fd_passing.hpp"
 #include "fuse_session.hpp"
 #include "log.hpp"
+#include "privileges.hpp"
 #include "serve.hpp"
 #include "server_process.hpp"
 
@@ -94,6 +97,8 @@ int serve_attached(const Options& o) {
         msg.fds.clear();
         close_other_fds({root.get(), sock.get(), fuse.get()});
         prepare_process();
+        // Before FileSystem and the session start threads (privileges.hpp).
+        if (o.unprivileged) drop_privileges();
 
         FileSystem fs(std::move(root), o.fs);
         FuseSession session(fs, session_args(o));

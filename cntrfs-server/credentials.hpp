@@ -21,6 +21,15 @@
 // so it is done only when that second check refuses (EACCES/EPERM): the syscall is then
 // retried with the caller's supplementary groups (add_supplementary_groups()).
 //
+// --unprivileged. A server that dropped to uid 65534 (privileges.hpp) has no
+// CAP_SETUID/CAP_SETGID, so it could not switch to the caller's ids: every switch would
+// fail (EPERM), or worse, files would be created as 65534. That is why main.cpp allows
+// --unprivileged only with --read-only: every operation that would construct a
+// RequestCredentials (creating, chown) or call drop_setid_bits (writing) is refused with
+// EROFS first, and reads are done with the server's own ids - exactly the "world may
+// read" check the mode is for. (--shift-owners is read-only only for the same reason
+// on the id side; id_map.hpp.)
+//
 // The umask. With FUSE_CAP_DONT_MASK the kernel sends the mode unmasked plus the
 // caller's umask, so the backing file system can do what a local one does: ignore the
 // umask when the parent has a default ACL (the ACL masks the mode instead), apply it

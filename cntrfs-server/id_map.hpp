@@ -3,15 +3,28 @@
 // `--uid-map "INSIDE OUTSIDE COUNT[,...]"` takes the container's /proc/PID/uid_map lines.
 // The FUSE connection belongs to the initial user namespace, so every id on the wire is
 // a host id: request credentials (fuse_ctx uid/gid), chown targets, ids inside ACL
-// xattrs, and the owners we report. The served tree (host /) is owned by host ids that
-// must look, to the container, like the same ids inside it: a file owned by host root
-// must appear owned by the container's root. So the server treats backing ids as
-// *inside* ids:
+// xattrs, and the owners we report. Two ways to read the ids on disk:
+//
+// Host owners (the default). Backing ids are host ids, as on any mount the kernel shows
+// a user-namespaced process, and we follow the kernel's rule for idmapped mounts: an
+// owner the container's map does not cover is reported as the overflow id 65534, never
+// as one of the container's ids.
+//   reported owner    = backing owner if the map covers it, else 65534
+//   create as / chown = the host id on the wire, unchanged
+// So host root's files are nobody's in the container, its root (host 100000) cannot
+// write them (it holds no capability over an unmapped owner), and its new files land
+// as host 100000 - exactly what a bind mount of the same tree would give it.
+//
+// Shifted owners (shift_owners(), --shift-owners; read-only roots only). Backing ids
+// are treated as *inside* ids, so a tools tree owned by host root looks owned by the
+// container's root (what ownership checks of tools expect):
 //   reported owner   = to_outside(backing owner)   (0 -> 100000 with "0 100000 65536";
 //                      ids outside the map are reported as the overflow id 65534, which
 //                      no mapping hands out, instead of colliding with a mapped one)
 //   create as / chown = to_inside(host id on the wire) (100000 -> 0; unmapped ids pass
 //                      unchanged: only host processes outside the container send them)
+// This hands the container's root the owner's rights over host root's files, which is
+// why it is only allowed where nothing can be changed (main.cpp refuses it otherwise).
 // Without a map both directions are the identity.
 #pragma once
 
@@ -35,11 +48,17 @@ class IdMap {
     [[nodiscard]] std::optional<uint32_t> to_inside(uint32_t outside) const;
 
     // What the server reports for a backing id / uses for an id from the wire.
+    // Treat ids on disk as the container's (see "Shifted owners" above).
+    void shift_owners() { shift_ = true; }
+
+    // What the server reports for a backing id / uses for an id from the wire.
     [[nodiscard]] uint32_t report(uint32_t backing) const {
-        return empty() ? backing : to_outside(backing).value_or(kOverflowId);
+        if (empty()) return backing;
+        if (shift_) return to_outside(backing).value_or(kOverflowId);
+        return to_inside(backing) ? backing : kOverflowId;
     }
     [[nodiscard]] uint32_t backing(uint32_t wire) const {
-        return empty() ? wire : to_inside(wire).value_or(wire);
+        return empty() || !shift_ ? wire : to_inside(wire).value_or(wire);
     }
 
     static constexpr uint32_t kOverflowId = 65534;
@@ -49,6 +68,7 @@ class IdMap {
         uint32_t inside, outside, count;
     };
     std::vector<Range> ranges_;
+    bool shift_ = false;
 };
 
 }  // namespace cntrfs

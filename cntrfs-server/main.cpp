@@ -32,11 +32,18 @@ Files created through the mount belong to the creating process's uid/gid (or to
 --effective-user). The kernel checks permissions (default_permissions, POSIX ACLs).
 
 Ids (--uid-map/--gid-map, the container's /proc/PID/uid_map lines joined by commas):
-every id on the wire is a host id. Owners on disk are treated as container ids, so
-a file owned by host root is reported as owned by the host id the container's root
-maps to (shown as root inside the container); ids the map does not cover are reported
-as 65534. The creator's id, chown targets and ids inside POSIX ACLs are translated
-back (host -> container id) before they reach the disk.
+every id on the wire is a host id, and so are owners on disk: files are created as
+the caller's host id, and an owner the map does not cover is reported as 65534 (the
+kernel's rule for idmapped mounts), so a user-namespaced container's root never sees
+host root's files as its own. With --shift-owners (needs --read-only) owners on disk
+are treated as container ids instead: a file owned by host root is reported as owned
+by the host id the container's root maps to (shown as root inside the container);
+ids the map does not cover are reported as 65534.
+
+--unprivileged (attach mode, needs --read-only): once the root is open and the FUSE
+descriptor is taken over, the server drops to uid/gid 65534 with no supplementary
+groups, no capabilities (bounding set emptied) and no_new_privs, so it serves only
+what the world may read. FUSE passthrough (which needs CAP_SYS_ADMIN) is off then.
 
 --setns-fd N (repeatable; e.g. inherited /proc/PID/ns/user, then /proc/PID/ns/mnt of
 a container): before anything else a child process joins these namespaces in the
@@ -96,6 +103,9 @@ int main(int argc, char** argv) {
     socket->excludes(mount);
 
     app.add_flag("--read-only", o.fs.read_only, "Refuse every change with EROFS");
+    bool shift_owners = false;
+    app.add_flag("--unprivileged", o.unprivileged,
+                 "Attach mode: serve as uid/gid 65534 without\ncapabilities (needs --read-only)");
     app.add_option("--threads", o.threads,
                    "Worker threads at most (1..1024; 1: single-threaded;\n"
                    "default: libfuse's, 10)")
@@ -125,6 +135,8 @@ int main(int argc, char** argv) {
                    "owners between the container's and the host's view")
         ->type_name("MAP");
     app.add_option("--gid-map", gid_map, "Container gid map, as --uid-map")->type_name("MAP");
+    app.add_flag("--shift-owners", shift_owners,
+                 "Treat owners on disk as container ids (needs\n--read-only)");
     app.add_option("--effective-user", effective_user,
                    "Host UID:GID that owns every file created\nthrough the mount")
         ->type_name("UID:GID");
@@ -196,7 +208,9 @@ int main(int argc, char** argv) {
     o.fs.features.batch_forget = !no_batch_forget;
     o.fs.features.xattr_shortcut = !no_xattr_shortcut;
     o.fs.features.handle_killpriv = !no_handle_killpriv;
-    o.fs.features.passthrough = !no_passthrough && !o.fs.features.writeback_cache;
+    // Registering a passthrough backing file needs CAP_SYS_ADMIN.
+    o.fs.features.passthrough =
+        !no_passthrough && !o.fs.features.writeback_cache && !o.unprivileged;
     // Ring requests are answered from memory (uring_transport.hpp).
     if (o.fs.features.io_uring) o.fs.features.splice = false;
     if (o.fs.read_only) {
@@ -204,10 +218,25 @@ int main(int argc, char** argv) {
         if (attr_timeout->count() == 0) o.fs.attr_timeout = 3600;
     }
     cntr::log::set_verbose(o.debug || cntr::log::verbose());
+    // Both make sense only where nothing can change: an unprivileged server cannot give
+    // new files to their creators, and shifted owners give the container's root the
+    // owner's rights over host root's files.
+    if ((o.unprivileged || shift_owners) && !o.fs.read_only) {
+        cntr::log::error("--unprivileged and --shift-owners need --read-only");
+        return 2;
+    }
+    if (o.unprivileged && !o.socket_fd) {
+        cntr::log::error("--unprivileged works in attach mode (--socket-fd) only");
+        return 2;
+    }
 
     try {
         if (uid_map) o.fs.uid_map = cntrfs::IdMap::parse(*uid_map, "--uid-map");
         if (gid_map) o.fs.gid_map = cntrfs::IdMap::parse(*gid_map, "--gid-map");
+        if (shift_owners) {
+            o.fs.uid_map.shift_owners();
+            o.fs.gid_map.shift_owners();
+        }
         if (!effective_user.empty()) {
             unsigned uid = 0, gid = 0;
             char end = 0;

@@ -54,6 +54,7 @@ struct Options {
     std::vector<std::string> fuse_options;  // -o, passed to libfuse unchanged
     bool debug = false;                     // --debug: our debug log and libfuse's
     std::vector<int> setns_fds;             // --setns-fd: namespaces to open --root in
+    bool unprivileged = false;  // --unprivileged: serve as 65534 (privileges.hpp); attach mode
     FsConfig fs;
 };
 

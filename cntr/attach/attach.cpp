@@ -4,6 +4,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "commands.hpp"
 #include "environment.hpp"
 #include "error.hpp"
@@ -14,6 +17,7 @@
 #include "profiles/profile.hpp"
 #include "resolve/resolver.hpp"
 #include "session.hpp"
+#include "session_root.hpp"
 #include "session_user.hpp"
 #include "tools_server.hpp"
 #include "tools_source.hpp"
@@ -37,9 +41,16 @@ std::optional<Profile> choose_profile(const AttachOptions& opts) {
 
 std::string id_map_option(const std::vector<IdMapEntry>& map) {
     std::string out;
-    for (const auto& e : map)
-        out += (out.empty() ? "" : ",") + std::to_string(e.inside) + " " +
-               std::to_string(e.outside) + " " + std::to_string(e.count);
+    // Appended piece by piece: GCC 12's -Wrestrict misreads `"," + std::string&&` in
+    // release builds (a false positive that -Werror turns into a build failure).
+    for (const auto& e : map) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(e.inside);
+        out += ' ';
+        out += std::to_string(e.outside);
+        out += ' ';
+        out += std::to_string(e.count);
+    }
     return out;
 }
 
@@ -69,6 +80,24 @@ std::string host_user_option(const std::string& spec) {
     return uid + ":" + grp;
 }
 
+// --host-sockets x11,dbus (else the profile's host-sockets), checked; empty by default.
+std::vector<std::string> chosen_host_sockets(const AttachOptions& opts, const Profile& p) {
+    std::vector<std::string> names;
+    if (opts.host_sockets) {
+        std::istringstream in(*opts.host_sockets);
+        for (std::string n; std::getline(in, n, ',');)
+            if (!n.empty()) names.push_back(n);
+    } else if (p.host_sockets) {
+        names = *p.host_sockets;
+    }
+    const auto known = host_socket_names();
+    for (const auto& n : names)
+        if (std::ranges::find(known, n) == known.end())
+            throw UserError("--host-sockets: unknown socket directory '" + n +
+                            "'; known: x11, dbus");
+    return names;
+}
+
 template <typename T>
 std::optional<T> first_of(const std::optional<T>& flag, const std::optional<T>& from_profile) {
     return flag ? flag : from_profile;
@@ -94,15 +123,36 @@ int run_attach(const AttachOptions& opts) {
     tools_request.spec = first_of(opts.tools, p.tools).value_or("host");
     tools_request.pull = first_of(opts.pull, p.pull).value_or("missing");
     tools_request.container_types = default_container_types();
+    const bool writable_tools = opts.writable_tools || p.writable_tools.value_or(false);
+    if (opts.effective_user && !writable_tools)
+        throw UserError(
+            "--effective-user applies to files created in the tools, which are read-only; add "
+            "--writable-tools");
+    const std::vector<std::string> host_sockets = chosen_host_sockets(opts, p);
+    for (const auto& name : host_sockets)
+        log::warn(
+            "--host-sockets {}: the container can connect to these host sockets through "
+            "the session while it lasts",
+            name);
     ToolsRoot tools = prepare_tools(tools_request);
-    log::debug("tools: {} ({})", tools.description, tools.root);
-    // A user-namespaced container sees host ids shifted; the server shifts
-    // the tools' owners the same way so its root owns what host root owns.
+    tools.writable = writable_tools;
+    log::debug("tools: {} ({}, {})", tools.description, tools.root,
+               writable_tools ? "read-write as host root" : "read-only as uid 65534");
+    if (writable_tools)
+        log::warn(
+            "--writable-tools: the container can read and write the tools ({}) through "
+            "the session while it lasts",
+            tools.description);
+    // A user-namespaced container sees host ids through its map. Read-only tools are
+    // shown shifted, so its root owns what host root owns (ownership checks of tools
+    // pass, and nothing can be changed); writable tools keep host owners and show the
+    // ones the container does not map as 65534, as the kernel does (id_map.hpp).
     if (const auto* user_ns = ctx.find_namespace(Namespace::user);
         user_ns != nullptr && user_ns->differs) {
         tools.server_args.insert(
             tools.server_args.end(),
             {"--uid-map", id_map_option(ctx.uid_map), "--gid-map", id_map_option(ctx.gid_map)});
+        if (!writable_tools) tools.server_args.emplace_back("--shift-owners");
     }
     if (opts.effective_user)
         tools.server_args.insert(tools.server_args.end(),
@@ -117,7 +167,14 @@ int run_attach(const AttachOptions& opts) {
     cfg.command = opts.command;
     if (auto shell = first_of(opts.shell, p.shell)) cfg.user_shell = *shell;
     cfg.tools_path = tools.path;
-    cfg.host_sockets = tools.is_host;
+    cfg.host_sockets = host_sockets;
+    cfg.writable_tools = writable_tools;
+    cfg.keep_serving = opts.keep_serving;
+    if (opts.keep_serving)
+        log::warn(
+            "--keep-serving: the tools stay reachable after the command exits, for its "
+            "background jobs and for every process of the container holding a path in "
+            "them, until they let go");
     if (p.env) cfg.env_policy = *p.env;
     if (opts.path) {
         auto policy = parse_path_policy(*opts.path);

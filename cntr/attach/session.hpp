@@ -44,10 +44,17 @@ struct SessionConfig {
     std::string tools_path;           // PATH of the tools (attach only)
     EnvPolicy env_policy;             // from the profile (attach only)
     PathPolicy path_policy = PathPolicy::tools_only;
-    int server_sock = -1;       // to cntrfs-server (attach only)
-    bool host_sockets = false;  // mount the host's X11/D-Bus socket dirs (host tools)
-    int control_sock = -1;      // to the parent
-    LsmExec lsm;                // decided on the host by run_session()
+    int server_sock = -1;  // to cntrfs-server (attach only)
+    // Host socket directories to mount, by name ("x11", "dbus"): opt-in only
+    // (--host-sockets, the profile's host-sockets), never implied by host tools.
+    std::vector<std::string> host_sockets;
+    // --writable-tools: the tools read-write, no session-private /tmp (the old default).
+    bool writable_tools = false;
+    // --keep-serving: cntrfs-server outlives the command (background jobs); by default
+    // it is ended with the session, so nothing keeps the tools reachable after it.
+    bool keep_serving = false;
+    int control_sock = -1;  // to the parent
+    LsmExec lsm;            // decided on the host by run_session()
 };
 
 // Terminal settings for a session started from cntr's own stdio.

@@ -138,10 +138,8 @@ int run_session_child(const SessionConfig& cfg) {
     if (cfg.root_kind == SessionRootKind::tools) {
         Fd fuse_dev = open_fd("/dev/fuse", O_RDWR);
         join_cgroups(ctx);
-        std::vector<HostDirectory> host_dirs;
-        if (cfg.host_sockets) host_dirs = clone_host_socket_directories();
-        SessionRoot root =
-            build_session_root(ctx, std::move(fuse_dev), cfg.server_sock, std::move(host_dirs));
+        std::vector<HostDirectory> host_dirs = clone_host_socket_directories(cfg.host_sockets);
+        SessionRoot root = build_session_root(cfg, std::move(fuse_dev), std::move(host_dirs));
         ::close(cfg.server_sock);
         env = session_environment({.container_env = ctx.environ,
                                    .tools_path = cfg.tools_path,

@@ -25,6 +25,7 @@ namespace cntr {
 namespace {
 
 constexpr auto kServerExitWait = std::chrono::seconds(5);
+constexpr auto kServerTermWait = std::chrono::seconds(2);
 constexpr auto kGraceAfterContainerDeath = std::chrono::seconds(2);
 
 class BlockedSignals {
@@ -97,6 +98,22 @@ class PtyPump {
     bool stdin_closed_ = false;
 };
 
+// The session is over: end the FUSE connection now, even if a process of the
+// container still holds a path in the tools (a cwd in /proc/<pid>/root/..., an
+// open directory), or it would keep reaching them for as long as it likes. The
+// server holds the only /dev/fuse descriptor of the connection (the session
+// child gave its own away), and the kernel aborts a connection when its last
+// descriptor closes: from then on every access through a held reference fails
+// with ENOTCONN. So ending the server is enough. SIGTERM first, so that a
+// request in flight is answered; SIGKILL if it does not exit promptly.
+void end_tools_server(ChildProcess& server) {
+    server.kill(SIGTERM);
+    if (server.wait_for(kServerTermWait)) return;
+    log::debug("cntrfs-server (PID {}) did not exit on SIGTERM; killing it", server.pid());
+    server.kill(SIGKILL);
+    server.wait();
+}
+
 Fd open_pidfd(pid_t pid) {
     Fd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!fd) throw_errno("pidfd_open " + std::to_string(pid));
@@ -144,10 +161,12 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
     Message hello = recv_message(control.get());
     auto finish_server = [&] {
         if (server == nullptr) return;
+        if (!cfg.keep_serving) return end_tools_server(*server);
         if (!server->wait_for(kServerExitWait)) {
             log::warn(
-                "cntrfs-server (PID {}) still serves processes the session left behind; "
-                "it exits when they do",
+                "--keep-serving: cntrfs-server (PID {}) still serves the tools to processes the "
+                "session left behind, and so to every process of the container that holds a "
+                "path through them; it exits when they let go",
                 server->pid());
             server->detach();
         }

@@ -10,13 +10,18 @@
 //     descriptor opened on the host, and hand that descriptor to
 //     cntrfs-server. It answers "ready" once libfuse owns the session.
 //  4. Stack the FUSE mount on "/" and chroot into it: the tools are now "/".
+//     The mount is read-only unless --writable-tools: every process of the
+//     container reaches it through /proc/<session pid>/root, so the kernel
+//     refuses writes before they reach cntrfs-server (which refuses them too).
 //  5. Attach the container's tree at /var/lib/cntr, then clone its /proc,
 //     /dev and /sys (recursively, with the runtime's masks) over the tools'.
 //  6. Bind the container's identity files over the tools' copies. Each is
 //     resolved with openat2(RESOLVE_IN_ROOT) against the container root, so
 //     a symlink planted in the container can never make us expose a host file.
-//  7. With the host's tools, mount the host's X11 and D-Bus socket
-//     directories (cloned before step 1) over their CNTRFS view, so GUI and
+//  7. Read-only tools: a private tmpfs on /tmp, /var/tmp and the home
+//     directory (session_scratch.hpp).
+//  8. Only when asked (--host-sockets), mount the host's X11 and D-Bus socket
+//     directories (cloned before step 1) over the tools' view, so GUI and
 //     D-Bus clients in the session reach the real sockets.
 //
 // Using the new mount API means no staging directory is ever created in the
@@ -30,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -39,12 +45,18 @@
 #include "file_io.hpp"
 #include "log.hpp"
 #include "mount_api.hpp"
+#include "session_scratch.hpp"
 
 namespace cntr {
 namespace {
 
 constexpr std::array kContainerFileSystems = {"proc", "dev", "sys"};
-constexpr std::array kHostSocketDirectories = {"/tmp/.X11-unix", "/run/dbus"};
+struct HostSocketDirectory {
+    const char* name;  // for --host-sockets
+    const char* path;
+};
+constexpr std::array kHostSocketDirectories = {HostSocketDirectory{"x11", "/tmp/.X11-unix"},
+                                               HostSocketDirectory{"dbus", "/run/dbus"}};
 constexpr std::array kIdentityFiles = {"etc/passwd", "etc/group",       "etc/hostname",
                                        "etc/hosts",  "etc/resolv.conf", "etc/localtime"};
 
@@ -57,12 +69,14 @@ void enter_private_copy_of_container_mounts(const ProcessContext& ctx) {
           "make the nested mount namespace private");
 }
 
-Fd mount_tools_filesystem(Fd fuse_dev, int server_sock) {
+Fd mount_tools_filesystem(Fd fuse_dev, int server_sock, bool writable) {
     const std::string options = "fd=" + std::to_string(fuse_dev.get()) +
                                 ",rootmode=40000,user_id=0,group_id=0,allow_other,"
                                 "default_permissions,subtype=cntrfs";
     // nosuid: a container user must not gain the tools' setuid programs.
-    Fd mnt = make_detached_mount("fuse", "cntrfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    const unsigned attrs =
+        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (writable ? 0U : unsigned{MOUNT_ATTR_RDONLY});
+    Fd mnt = make_detached_mount("fuse", "cntrfs", options, attrs);
 
     const std::array fds{fuse_dev.get()};
     send_message(server_sock, "fuse", fds);
@@ -126,21 +140,32 @@ std::string container_timezone(int container_root) {
 
 }  // namespace
 
-std::vector<HostDirectory> clone_host_socket_directories() {
+std::vector<std::string> host_socket_names() {
+    std::vector<std::string> out;
+    for (const auto& dir : kHostSocketDirectories) out.emplace_back(dir.name);
+    return out;
+}
+
+std::vector<HostDirectory> clone_host_socket_directories(const std::vector<std::string>& names) {
     std::vector<HostDirectory> out;
-    for (const char* path : kHostSocketDirectories) {
+    for (const auto& dir : kHostSocketDirectories) {
+        if (std::ranges::find(names, dir.name) == names.end()) continue;
         struct stat st {};
-        if (::lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-        out.push_back({path, clone_mount_tree(AT_FDCWD, path)});
+        if (::lstat(dir.path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            log::warn("--host-sockets {}: the host has no directory {}", dir.name, dir.path);
+            continue;
+        }
+        out.push_back({dir.path, clone_mount_tree(AT_FDCWD, dir.path)});
     }
     return out;
 }
 
-SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int server_sock,
+SessionRoot build_session_root(const SessionConfig& cfg, Fd fuse_dev,
                                std::vector<HostDirectory> host_dirs) {
+    const ProcessContext& ctx = *cfg.ctx;
     enter_private_copy_of_container_mounts(ctx);
     Fd container_tree = clone_mount_tree(AT_FDCWD, "/");
-    Fd tools = mount_tools_filesystem(std::move(fuse_dev), server_sock);
+    Fd tools = mount_tools_filesystem(std::move(fuse_dev), cfg.server_sock, cfg.writable_tools);
 
     attach_mount(tools.get(), AT_FDCWD, "/");
     check(::fchdir(tools.get()), "fchdir into the tools filesystem");
@@ -160,8 +185,13 @@ SessionRoot build_session_root(const ProcessContext& ctx, Fd fuse_dev, int serve
     root.container_root = open_fd("/var/lib/cntr", O_PATH | O_DIRECTORY);
     bind_container_filesystems(root.container_root.get());
     bind_identity_files(root.container_root.get());
+    if (!cfg.writable_tools) mount_session_scratch(ctx);
     for (const auto& dir : host_dirs) {
         try {
+            // Below the scratch /tmp the mount point is ours to create.
+            if (!cfg.writable_tools && dir.path.starts_with("/tmp/") &&
+                ::mkdir(dir.path.c_str(), 01777) != 0 && errno != EEXIST)
+                throw_errno("mkdir " + dir.path);
             attach_mount(dir.tree.get(), AT_FDCWD, dir.path);
         } catch (const SysError& e) {
             log::debug("not mounting the host's {} in the session: {}", dir.path, e.what());

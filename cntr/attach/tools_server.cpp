@@ -59,7 +59,15 @@ ChildProcess start_tools_server(const ToolsRoot& tools, Fd sock) {
         for (const char* a :
              {"--read-only", "--keep-cache", "--entry-timeout", "3600", "--attr-timeout", "3600"})
             args.emplace_back(a);
+    } else if (!tools.writable) {
+        // Read-only, but the host or a fat container may change the tree behind the
+        // mount: keep the short default timeouts (--read-only alone would make them long).
+        for (const char* a : {"--read-only", "--entry-timeout", "1", "--attr-timeout", "1"})
+            args.emplace_back(a);
     }
+    // Least privilege: a container process reaches the tools through /proc/<session
+    // pid>/root, so the server must not open for it what "nobody" could not.
+    if (!tools.writable) args.emplace_back("--unprivileged");
     return ChildProcess::fork([&] {
         // Its own session: Ctrl-C on the user's terminal must not kill the
         // filesystem under the running command.

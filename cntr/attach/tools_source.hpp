@@ -19,7 +19,10 @@ struct ToolsRoot {
     bool is_host = false;     // the host's own /
     std::string root = "/";   // the directory cntrfs-server serves, in its namespaces
     std::string path;         // PATH for the tools
-    bool read_only = false;
+    bool read_only = false;   // an image: immutable, cached long
+    // --writable-tools: served read-write by a server that stays host root. Otherwise
+    // read-only by a server that drops to uid 65534 (cntrfs-server --unprivileged).
+    bool writable = false;
     std::vector<std::string> server_args;  // further cntrfs-server options
     std::vector<Fd> setns_fds;             // namespaces cntrfs-server joins first, in order
 };

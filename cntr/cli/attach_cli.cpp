@@ -57,6 +57,19 @@ Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
     cmd->add_option("--effective-user", s->opts.effective_user,
                     "Host user (NAME, UID or UID:GID) that owns the files the session creates "
                     "in the tools");
+    cmd->add_flag("--writable-tools", s->opts.writable_tools,
+                  "Serve the tools read-write as host root (the pre-1.x behaviour): the "
+                  "container can then read and write every host file through the session; "
+                  "see docs/security.md");
+    cmd->add_flag("--keep-serving", s->opts.keep_serving,
+                  "Keep serving the tools after COMMAND exits, for background jobs it "
+                  "started; the container keeps that access until they end");
+    cmd->add_option("--host-sockets", s->opts.host_sockets,
+                    "Mount the host's socket directories in the session: x11 "
+                    "(/tmp/.X11-unix), dbus (/run/dbus), comma-separated; the container can "
+                    "connect to them too")
+        ->type_name("LIST")
+        ->allow_extra_args(false);
     cmd->add_option("--path", s->opts.path,
                     "PATH policy: tools-only (default), tools-first, container-first")
         ->check(CLI::IsMember({"tools-only", "tools-first", "container-first"}));

@@ -20,7 +20,9 @@ struct Profile {
     std::optional<PathPolicy> path;
     std::optional<std::string> shell;
     std::optional<std::string> user;
-    std::string origin;  // "FILE:LINE" where it was defined
+    std::optional<bool> writable_tools;                    // writable-tools: true
+    std::optional<std::vector<std::string>> host_sockets;  // host-sockets: [x11, dbus]
+    std::string origin;                                    // "FILE:LINE" where it was defined
 };
 
 // Where profiles are searched, in increasing precedence: a profile of the

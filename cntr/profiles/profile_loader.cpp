@@ -15,8 +15,9 @@
 namespace cntr {
 namespace {
 
-const std::set<std::string> kProfileKeys = {"name", "match", "tools", "pull",
-                                            "env",  "path",  "shell", "user"};
+const std::set<std::string> kProfileKeys = {
+    "name", "match", "tools", "pull",           "env",
+    "path", "shell", "user",  "writable-tools", "host-sockets"};
 const std::set<std::string> kEnvKeys = {"inherit", "set", "unset"};
 
 class FileParser {
@@ -126,7 +127,8 @@ class FileParser {
             const YAML::Node& v = kv.second;
             if (!kProfileKeys.contains(key))
                 fail(kv.first, "unknown key '" + key + "'",
-                     "known: name, match, tools, pull, env, path, shell, user");
+                     "known: name, match, tools, pull, env, path, shell, user, writable-tools, "
+                     "host-sockets");
             if (key == "name")
                 p.name = scalar(v, key);
             else if (key == "match")
@@ -147,7 +149,18 @@ class FileParser {
                          "tools-only is the default");
             } else if (key == "shell")
                 p.shell = scalar(v, key);
-            else
+            else if (key == "writable-tools") {
+                const std::string b = scalar(v, key);
+                if (b != "true" && b != "false")
+                    fail(v, "'writable-tools' must be true or false",
+                         "false (the default) serves the tools read-only");
+                p.writable_tools = b == "true";
+            } else if (key == "host-sockets") {
+                p.host_sockets = names(v, key);
+                for (const auto& n : *p.host_sockets)
+                    if (n != "x11" && n != "dbus")
+                        fail(v, "unknown host socket '" + n + "'", "known: x11, dbus");
+            } else
                 p.user = scalar(v, key);
         }
         if (p.name.empty()) fail(n, "the profile has no name", "add 'name: SOMETHING'");

@@ -86,6 +86,9 @@ std::string profile_to_yaml(const Profile& p) {
     if (p.path) out << YAML::Key << "path" << YAML::Value << path_policy_name(*p.path);
     if (p.shell) out << YAML::Key << "shell" << YAML::Value << *p.shell;
     if (p.user) out << YAML::Key << "user" << YAML::Value << *p.user;
+    if (p.writable_tools) out << YAML::Key << "writable-tools" << YAML::Value << *p.writable_tools;
+    if (p.host_sockets)
+        out << YAML::Key << "host-sockets" << YAML::Value << YAML::Flow << *p.host_sockets;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
 }

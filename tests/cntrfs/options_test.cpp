@@ -1,5 +1,6 @@
 // The server options cntr attach relies on, through real mounts and real namespaces:
-// --uid-map/--gid-map seen from a process in a user namespace, --effective-user, and
+// --uid-map/--gid-map (host owners, and --shift-owners on a read-only root) seen from a
+// process in a user namespace, --effective-user, and
 // --setns-fd serving a tree that exists only in another mount namespace.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -71,13 +72,62 @@ class IdMapOptions : public CntrfsFixture {
     }
 };
 
-TEST_F(IdMapOptions, OwnersAreShiftedBetweenTheContainerAndTheHost) {
+TEST_F(IdMapOptions, HostOwnersTheContainerDoesNotMapAreOverflowAndUnwritable) {
+    write_text(in_src("root-file"), "r");
+    write_text(in_src("mapped-file"), "m");
+    ASSERT_EQ(::chown(in_src("mapped-file").c_str(), 101000, 101000), 0);
+    ::chmod(in_src("root-file").c_str(), 0644);
+    // The container root's own directory (host 100000): the root of the mount is host
+    // root's, where it may create nothing.
+    ASSERT_EQ(::mkdir(in_src("own").c_str(), 0755), 0);
+    ASSERT_EQ(::chown(in_src("own").c_str(), 100000, 100000), 0);
+
+    // Owners on disk are host ids: reported as they are when the container maps them,
+    // as the overflow id when it does not (the kernel's rule for idmapped mounts).
+    EXPECT_EQ(stat_of(in_mnt("root-file")).st_uid, 65534U);
+    EXPECT_EQ(stat_of(in_mnt("mapped-file")).st_uid, 101000U);
+    EXPECT_EQ(stat_of(in_mnt("mapped-file")).st_gid, 101000U);
+
+    // The container's root does not own host root's files and cannot change them; what it
+    // creates is its own: host 100000 on disk.
+    const std::string mnt = mnt_;
+    int rc = in_user_namespace([&] {
+        struct stat st {};
+        if (::lstat((mnt + "/root-file").c_str(), &st) != 0 || st.st_uid != 65534) return 10;
+        if (::lstat((mnt + "/mapped-file").c_str(), &st) != 0 || st.st_uid != 1000) return 11;
+        if (::open((mnt + "/root-file").c_str(), O_WRONLY | O_APPEND) >= 0) return 12;
+        if (::chmod((mnt + "/root-file").c_str(), 0666) == 0) return 13;
+        if (::mkdir((mnt + "/in-root").c_str(), 0755) == 0) return 14;
+        int fd = ::open((mnt + "/own/created").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) return 15;
+        ::close(fd);
+        if (::mkdir((mnt + "/own/dir").c_str(), 0755) != 0) return 16;
+        if (::chown((mnt + "/own/dir").c_str(), 1000, 1000) != 0) return 17;
+        if (::lstat((mnt + "/own/dir").c_str(), &st) != 0 || st.st_uid != 1000) return 18;
+        return 0;
+    });
+    EXPECT_EQ(rc, 0) << "step that failed inside the user namespace: " << rc;
+    EXPECT_EQ(stat_of(in_src("own/created")).st_uid, 100000U);
+    EXPECT_EQ(stat_of(in_src("own/created")).st_gid, 100000U);
+    EXPECT_EQ(stat_of(in_src("own/dir")).st_uid, 101000U);
+    EXPECT_EQ(stat_of(in_src("own/dir")).st_gid, 101000U);
+    EXPECT_EQ(cntrfs_test::read_all(in_src("root-file")), "r");
+}
+
+class ShiftedIdMapOptions : public CntrfsFixture {
+  protected:
+    std::vector<std::string> server_args() override {
+        return {"--read-only",    "--shift-owners", "--uid-map",
+                "0 100000 65536", "--gid-map",      "0 100000 1000,1000 101000 64536"};
+    }
+};
+
+TEST_F(ShiftedIdMapOptions, ReadOnlyOwnersAreShiftedIntoTheContainersView) {
     write_text(in_src("root-file"), "r");
     write_text(in_src("user-file"), "u");
     write_text(in_src("far-file"), "f");
     ASSERT_EQ(::chown(in_src("user-file").c_str(), 1000, 1000), 0);
     ASSERT_EQ(::chown(in_src("far-file").c_str(), 200000, 200000), 0);
-    ::chmod(in_src("root-file").c_str(), 0644);
 
     // The host sees backing ids as container ids mapped out.
     EXPECT_EQ(stat_of(in_mnt("root-file")).st_uid, 100000U);
@@ -85,7 +135,7 @@ TEST_F(IdMapOptions, OwnersAreShiftedBetweenTheContainerAndTheHost) {
     EXPECT_EQ(stat_of(in_mnt("user-file")).st_uid, 101000U);
     EXPECT_EQ(stat_of(in_mnt("far-file")).st_uid, 65534U);
 
-    // The container's root sees host root's files as its own and may change them.
+    // The container's root sees host root's files as its own, and can change nothing.
     const std::string mnt = mnt_;
     int rc = in_user_namespace([&] {
         struct stat st {};
@@ -94,26 +144,21 @@ TEST_F(IdMapOptions, OwnersAreShiftedBetweenTheContainerAndTheHost) {
         }
         if (::lstat((mnt + "/user-file").c_str(), &st) != 0 || st.st_uid != 1000) return 11;
         if (::lstat((mnt + "/far-file").c_str(), &st) != 0 || st.st_uid != 65534) return 12;
-        int fd = ::open((mnt + "/root-file").c_str(), O_WRONLY | O_APPEND);
-        if (fd < 0 || ::write(fd, "w", 1) != 1) return 13;
-        ::close(fd);
-        fd = ::open((mnt + "/created").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-        if (fd < 0) return 14;
-        ::close(fd);
-        if (::mkdir((mnt + "/dir").c_str(), 0755) != 0) return 15;
-        if (::chown((mnt + "/dir").c_str(), 1000, 1000) != 0) return 16;
-        if (::lstat((mnt + "/dir").c_str(), &st) != 0 || st.st_uid != 1000) return 17;
-        // Ids the namespace does not map cannot be given (EINVAL from the kernel).
-        if (::chown((mnt + "/created").c_str(), 70000, -1) == 0) return 18;
+        if (::open((mnt + "/root-file").c_str(), O_WRONLY | O_APPEND) >= 0 || errno != EROFS)
+            return 13;
+        if (::mkdir((mnt + "/dir").c_str(), 0755) == 0 || errno != EROFS) return 14;
         return 0;
     });
     EXPECT_EQ(rc, 0) << "step that failed inside the user namespace: " << rc;
-    // On disk the container's ids: its root created files as 0, its chown gave 1000.
-    EXPECT_EQ(stat_of(in_src("created")).st_uid, 0U);
-    EXPECT_EQ(stat_of(in_src("created")).st_gid, 0U);
-    EXPECT_EQ(stat_of(in_src("dir")).st_uid, 1000U);
-    EXPECT_EQ(stat_of(in_src("dir")).st_gid, 1000U);
-    EXPECT_EQ(cntrfs_test::read_all(in_src("root-file")), "rw");
+}
+
+TEST(CntrfsOptions, ShiftedOwnersAndUnprivilegedNeedReadOnly) {
+    for (const char* args : {"--shift-owners --uid-map '0 100000 65536'", "--unprivileged"}) {
+        std::string cmd =
+            std::string(CNTRFS_SERVER_PATH) + " --root / --socket-fd 0 " + args + " 2>/dev/null";
+        int st = std::system(cmd.c_str());
+        EXPECT_EQ(WEXITSTATUS(st), 2) << args;
+    }
 }
 
 class EffectiveUser : public CntrfsFixture {

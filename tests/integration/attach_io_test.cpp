@@ -125,12 +125,26 @@ TEST_F(AttachIo, TerminalProgramsFindTheirTerminal) {
     winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
     // tmux attaches a client to the session's terminal (it needs ttyname());
     // sudo looks its terminal up too. Its socket goes to the container's /tmp.
-    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "sh", "-c",
+    // sudo reads /etc/sudoers (0440), which the tools' unprivileged server does not
+    // serve: only --writable-tools lets it work (docs/security.md).
+    auto r = run_on_pty({kCntr, "attach", "--writable-tools", c.name(), "--", "sh", "-c",
                          "sudo -n id -un && tmux -S /var/lib/cntr/tmp/tmux.sock new-session "
                          "'echo inside-tmux-$((40+2)); sleep 1' && echo tmux-done"},
                         ws, nullptr);
     EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("root"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("inside-tmux-42"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tmux-done"), std::string::npos) << r.out;
+}
+
+TEST_F(AttachIo, TerminalProgramsWorkOnReadOnlyToolsButSudo) {
+    winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
+    auto r = run_on_pty({kCntr, "attach", c.name(), "--", "sh", "-c",
+                         "sudo -n id -un; tmux new-session 'echo inside-tmux-$((40+2)); sleep 1' "
+                         "&& echo tmux-done"},
+                        ws, nullptr);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("unable to open /etc/sudoers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("inside-tmux-42"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("tmux-done"), std::string::npos) << r.out;
 }

@@ -125,9 +125,10 @@ TEST(AttachLayoutSockets, HostX11AndDbusSocketsAreConnectable) {
                        ::close(client);
                    }
                })};
-    auto r = attach(c.name(), {"python3", "-c",
-                               "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" +
-                                   path + "'); print(s.recv(100).decode(), end='')"});
+    // Opt-in only (--host-sockets): the container could connect to them too.
+    auto r = run({kCntr, "attach", "--host-sockets", "x11", c.name(), "--", "python3", "-c",
+                  "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" + path +
+                      "'); print(s.recv(100).decode(), end='')"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "hello-from-host-x11\n");
 }

@@ -1,6 +1,7 @@
 // A container with its own user namespace (made with unshare(1), which maps
 // host ids 100000-165535 to 0-65535 like a rootless runtime does), and
-// --effective-user: ownership as the container and the host see it.
+// --effective-user: ownership as the container and the host see it, read-only
+// (the default) and with --writable-tools.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -57,37 +58,57 @@ uid_t owner_of(const std::string& path) {
 
 }  // namespace
 
-TEST(AttachUserNamespace, ToolsOwnersAreShiftedIntoTheContainersView) {
+TEST(AttachUserNamespace, ReadOnlyToolsAreShownOwnedByTheContainersRoot) {
     UserNamespacedProcess c;
     ASSERT_GT(c.pid(), 0);
-    // This "container" shares the host's root, so its /tmp is the host's /tmp:
-    // seen as /var/lib/cntr/tmp in the session; the tools' /tmp is the same
-    // directory served through CNTRFS.
-    const std::string name = "cntr-userns-test-" + std::to_string(::getpid());
-    const std::string direct = "/tmp/" + name + "-direct",
-                      through_tools = "/tmp/" + name + "-tools";
+    // This "container" shares the host's root, so its /tmp is the host's /tmp,
+    // seen as /var/lib/cntr/tmp in the session.
+    const std::string direct = "/tmp/cntr-userns-test-" + std::to_string(::getpid()) + "-direct";
     auto r = run({kCntr, "attach", "-t", "process_id", std::to_string(c.pid()), "--", "sh", "-c",
                   "id -u; cat /proc/self/uid_map; stat -c %u /usr/bin/ls; touch /var/lib/cntr" +
-                      direct + " " + through_tools + " && stat -c %u /var/lib/cntr" + direct + " " +
-                      through_tools});
-    const uid_t direct_owner = owner_of(direct), tools_owner = owner_of(through_tools);
+                      direct + " && stat -c %u /var/lib/cntr" + direct +
+                      "; touch /usr/cntr-userns-test 2>&1 | grep -c 'Read-only'"});
+    const uid_t direct_owner = owner_of(direct);
     ::unlink(direct.c_str());
-    ::unlink(through_tools.c_str());
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    // Root inside (host uid 100000) sees host root's tools as its own root's
-    // and its own files as root's, in the container's tree and in the tools.
-    EXPECT_EQ(r.out, "0\n         0     100000      65536\n0\n0\n0\n") << r.out;
-    // On the host: the container's files are 100000's; the tools are
-    // shifted back, so the tools' tree keeps host-root ownership.
+    // Root inside (host uid 100000) sees host root's read-only tools as its own
+    // root's (--shift-owners: nothing there can change) and its own files as root's.
+    EXPECT_EQ(r.out, "0\n         0     100000      65536\n0\n0\n1\n") << r.out;
     EXPECT_EQ(direct_owner, 100000U);
-    EXPECT_EQ(tools_owner, 0U);
+}
+
+TEST(AttachUserNamespace, WritableToolsShowUnmappedHostOwnersAsOverflow) {
+    UserNamespacedProcess c;
+    ASSERT_GT(c.pid(), 0);
+    const std::string base = "/tmp/cntr-userns-test-" + std::to_string(::getpid());
+    const std::string through_tools = base + "-tools", host_root_file = base + "-root";
+    { std::ofstream(host_root_file) << "ORIGINAL\n"; }
+    ::chmod(host_root_file.c_str(), 0644);
+    auto r = run({kCntr, "attach", "--writable-tools", "-t", "process_id", std::to_string(c.pid()),
+                  "--", "sh", "-c",
+                  "stat -c %u /usr/bin/ls " + host_root_file + "; touch " + through_tools +
+                      " && stat -c %u " + through_tools + "; echo CHANGED >> " + host_root_file +
+                      " 2>/dev/null || echo refused"});
+    const uid_t tools_owner = owner_of(through_tools);
+    std::ifstream in(host_root_file);
+    std::string content;
+    std::getline(in, content);
+    ::unlink(through_tools.c_str());
+    ::unlink(host_root_file.c_str());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Host root is not mapped in the container: its files are the overflow id's, as
+    // the kernel shows them on an idmapped mount, and the container's root cannot
+    // write them; its own new file is its own (root inside, host 100000 on disk).
+    EXPECT_EQ(r.out, "65534\n65534\n0\nrefused\n") << r.out;
+    EXPECT_EQ(tools_owner, 100000U);
+    EXPECT_EQ(content, "ORIGINAL");
 }
 
 TEST(AttachEffectiveUser, FilesCreatedFromTheSessionBelongToThatHostUser) {
     DockerContainer c;
     const std::string file = "/tmp/cntr-effective-user-" + std::to_string(::getpid());
-    auto r = run({kCntr, "attach", "--effective-user", "4242:4243", c.name(), "--", "sh", "-c",
-                  "touch " + file});
+    auto r = run({kCntr, "attach", "--writable-tools", "--effective-user", "4242:4243", c.name(),
+                  "--", "sh", "-c", "touch " + file});
     struct stat st {};
     const int found = ::stat(file.c_str(), &st);
     ::unlink(file.c_str());
@@ -97,6 +118,10 @@ TEST(AttachEffectiveUser, FilesCreatedFromTheSessionBelongToThatHostUser) {
     EXPECT_EQ(st.st_gid, 4243U);
     auto bad =
         run({kCntr, "attach", "--effective-user", "no-such-user-xyz", c.name(), "--", "true"});
+    EXPECT_EQ(bad.exit_code, 125);
+    EXPECT_NE(bad.err.find("applies to files created in the tools"), std::string::npos) << bad.err;
+    bad = run({kCntr, "attach", "--writable-tools", "--effective-user", "no-such-user-xyz",
+               c.name(), "--", "true"});
     EXPECT_EQ(bad.exit_code, 125);
     EXPECT_NE(bad.err.find("no such user on the host"), std::string::npos) << bad.err;
 }

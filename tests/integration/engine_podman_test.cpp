@@ -4,6 +4,9 @@
 // copy of cntr with cap_sys_admin,cap_sys_chroot=ep file capabilities.
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <unistd.h>
+
+#include <future>
 
 #include <stdexcept>
 
@@ -33,12 +36,13 @@ std::string as_user(const std::string& cmd) {
 }
 
 struct PodmanContainer {
-    explicit PodmanContainer(bool rootless)
+    // `extra`: more `podman run` options, e.g. a --uidmap.
+    explicit PodmanContainer(bool rootless, const std::string& extra = "")
         : name(unique_name(rootless ? "podman-rl" : "podman")),
           prefix(rootless ? as_user("") : ""),
           guard(prefix + "podman rm -f -t 0 " + name + " >/dev/null 2>&1") {
-        must(prefix + "podman run -d " + kRunArgs + " --name " + name + " --hostname " + name +
-             "-host localhost/cntr-test-slim:latest sleep 1000000");
+        must(prefix + "podman run -d " + kRunArgs + " " + extra + " --name " + name +
+             " --hostname " + name + "-host localhost/cntr-test-slim:latest sleep 1000000");
     }
     std::string name;
     std::string prefix;
@@ -66,6 +70,37 @@ TEST(EnginePodman, RootfulAttachAndExecByName) {
     auto t = run({kCntr, "attach", "-t", "podman", c.name, "--", "true"});
     EXPECT_EQ(t.exit_code, 0) << t.err;
     EXPECT_NE(ps_rows().find("podman " + c.name + " "), std::string::npos) << ps_rows();
+}
+
+// Issue 12, row 1 with a user namespace: the container's root (host 100000) attacks a
+// session from `podman exec`. With owners shifted for it, host root's files would look
+// like its own; it must still read no root-only host file and write none, and nothing
+// it could create lands as host root.
+TEST(EnginePodman, UserNamespacedContainerGainsNoHostFileThroughASession) {
+    PodmanContainer c(false, "--uidmap 0:100000:65536 --gidmap 0:100000:65536");
+    const std::string tag = std::to_string(::getpid());
+    const std::string secret = "/root/cntr-podman-secret-" + tag;
+    const std::string dir = "/srv/cntr-podman-" + tag;
+    OnExit cleanup("rm -rf " + secret + " " + dir);
+    must("echo HOST-ROOT-SECRET > " + secret + " && chmod 600 " + secret + " && mkdir -m 755 " +
+         dir + " && echo ORIGINAL > " + dir + "/target && chmod 644 " + dir + "/target");
+    auto session = std::async(std::launch::async, [&] {
+        return run({kCntr, "attach", "-t", "podman", c.name, "--", "sh", "-c",
+                    "echo $$ > /var/lib/cntr/tmp/cntr-session-pid; while [ ! -e "
+                    "/var/lib/cntr/tmp/cntr-attack-done ]; do sleep 0.1; done"});
+    });
+    auto attack = run(
+        {"podman", "exec", c.name, "sh", "-c",
+         "for i in $(seq 300); do [ -s /tmp/cntr-session-pid ] && break; sleep 0.1; done; "
+         "p=$(cat /tmp/cntr-session-pid); cat /proc/$p/root" +
+             secret + " 2>&1; echo OVERWRITTEN > /proc/$p/root" + dir +
+             "/target; echo x > /proc/$p/root" + dir + "/created; touch /tmp/cntr-attack-done"});
+    run({"podman", "exec", c.name, "touch", "/tmp/cntr-attack-done"});
+    auto s = session.get();
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    EXPECT_EQ(attack.out.find("HOST-ROOT-SECRET"), std::string::npos) << attack.out;
+    EXPECT_EQ(must("cat " + dir + "/target"), "ORIGINAL");
+    EXPECT_EQ(::access((dir + "/created").c_str(), F_OK), -1) << "created on the host";
 }
 
 TEST(EnginePodman, StoppedContainerSaysHowToStartIt) {

@@ -73,6 +73,28 @@ user: app
     EXPECT_EQ(p.origin, f + ":1:1");
 }
 
+TEST(ProfileFile, OptInsForWritableToolsAndHostSockets) {
+    TempDir d;
+    auto p = load_profile_file(d.write("o.yaml",
+                                       "name: o\nwritable-tools: true\nhost-sockets: "
+                                       "[x11, dbus]\n"))
+                 .at(0);
+    EXPECT_EQ(p.writable_tools, true);
+    EXPECT_EQ(p.host_sockets, (std::vector<std::string>{"x11", "dbus"}));
+    auto again = load_profile_file(d.write("o2.yaml", profile_to_yaml(p))).at(0);
+    EXPECT_EQ(again.writable_tools, true);
+    EXPECT_EQ(again.host_sockets, p.host_sockets);
+    auto none = load_profile_file(d.write("n.yaml", "name: n\n")).at(0);
+    EXPECT_FALSE(none.writable_tools);
+    EXPECT_FALSE(none.host_sockets);
+    EXPECT_NE(error_of(d.write("b1.yaml", "name: x\nwritable-tools: yes-please\n"))
+                  .find("'writable-tools' must be true or false"),
+              std::string::npos);
+    EXPECT_NE(error_of(d.write("b2.yaml", "name: x\nhost-sockets: [wayland]\n"))
+                  .find("unknown host socket 'wayland'"),
+              std::string::npos);
+}
+
 TEST(ProfileFile, SeveralProfilesUnderProfilesKey) {
     TempDir d;
     auto f = d.write("b.yaml",
@@ -88,7 +110,7 @@ TEST(ProfileFile, ErrorsNameFileLineColumnAndGiveAHint) {
     EXPECT_EQ(error_of(d.write("1.yaml", "name: x\nmatchh: [a]\n")),
               d.path() +
                   "/1.yaml:2:1: unknown key 'matchh' (known: name, match, tools, pull, env, path, "
-                  "shell, user)");
+                  "shell, user, writable-tools, host-sockets)");
     EXPECT_EQ(error_of(d.write("2.yaml", "name: x\npath: tools_first\n")),
               d.path() +
                   "/2.yaml:2:7: 'path' must be tools-first, container-first or tools-only "

@@ -1,0 +1,277 @@
+// Attacks on a debug session from a process of the container (issue 12, rows 1, 2
+// and 8): a process started with `docker exec` - the container's uid, capabilities
+// and seccomp filter, no CAP_SYS_PTRACE - reaches the session through
+// /proc/<session pid>/root while an admin runs `cntr attach`, and afterwards. Each
+// test fails if the attack works; each was seen to fail against cff1d5d.
+//
+// The session's command writes its PID (in the container's PID namespace) to the
+// container's /tmp and waits for the attacker to say it is done, so the attack runs
+// while the session certainly exists, without sleeps.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "cntr_binary.hpp"
+#include "docker_container.hpp"
+
+using namespace cntr::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A host file or directory made for one test, removed however it ends.
+struct HostPath {
+    std::string path;
+    HostPath(std::string p, const std::string& text, mode_t mode, uid_t uid = 0)
+        : path(std::move(p)) {
+        std::ofstream(path) << text;
+        ::chmod(path.c_str(), mode);
+        if (::chown(path.c_str(), uid, uid) != 0) ADD_FAILURE() << "chown " << path;
+    }
+    explicit HostPath(std::string p, mode_t mode = 0755) : path(std::move(p)) {
+        ::mkdir(path.c_str(), mode);
+        ::chmod(path.c_str(), mode);
+    }
+    HostPath(const HostPath&) = delete;
+    HostPath& operator=(const HostPath&) = delete;
+    ~HostPath() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+// The shell loop that announces the session and keeps it open until the attacker
+// has finished (its marker appears in the container's /tmp).
+std::string session_script() {
+    return "echo $$ > /var/lib/cntr/tmp/cntr-session-pid; "
+           "while [ ! -e /var/lib/cntr/tmp/cntr-attack-done ]; do sleep 0.1; done";
+}
+
+// The attacker's prologue: wait for the session, then $p is its PID.
+std::string attacker_prologue() {
+    return "for i in $(seq 300); do [ -s /tmp/cntr-session-pid ] && break; sleep 0.1; done; "
+           "p=$(cat /tmp/cntr-session-pid); ";
+}
+
+// Runs `cntr attach [extra...] CONTAINER -- sh -c session_script()` in the background
+// and `attack` (a shell script run by `docker exec [exec_args] CONTAINER sh -c`)
+// against it; the attacker's last step ends the session. Returns the attacker's
+// result; `session` receives cntr's.
+ProcessResult attack_session(const DockerContainer& c, const std::vector<std::string>& extra,
+                             const std::vector<std::string>& exec_args, const std::string& attack,
+                             ProcessResult* session = nullptr) {
+    c.exec({"rm", "-f", "/tmp/cntr-session-pid", "/tmp/cntr-attack-done"});
+    std::vector<std::string> argv = {kCntr, "attach"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), {c.name(), "--", "sh", "-c", session_script()});
+    auto cntr = std::async(std::launch::async, [argv] { return run(argv); });
+    std::vector<std::string> exec = {"docker", "exec"};
+    exec.insert(exec.end(), exec_args.begin(), exec_args.end());
+    exec.insert(exec.end(),
+                {c.name(), "sh", "-c",
+                 attacker_prologue() + "( " + attack + " ); touch /tmp/cntr-attack-done"});
+    ProcessResult r = run(exec);
+    // However the attack went, the session must end (the marker may not exist if the
+    // attacker failed early).
+    c.exec({"touch", "/tmp/cntr-attack-done"});
+    ProcessResult s = cntr.get();
+    if (session != nullptr) *session = s;
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    return r;
+}
+
+std::string unique(const std::string& what) { return what + "-" + std::to_string(::getpid()); }
+
+}  // namespace
+
+// Row 1: host files that are not world-readable stay unreadable: a root-only file in
+// /root, the host's /etc/shadow, for container root with docker's default capabilities
+// and with none.
+TEST(AttachSecurity, ContainerRootCannotReadRootOnlyHostFilesThroughTheSession) {
+    HostPath secret("/root/" + unique("cntr-security-secret"), "HOST-ROOT-SECRET\n", 0600);
+    for (const std::vector<std::string>& docker_args :
+         {std::vector<std::string>{}, std::vector<std::string>{"--cap-drop=ALL"}}) {
+        DockerContainer c(docker_args);
+        auto r = attack_session(
+            c, {}, {},
+            "cat /proc/$p/root" + secret.path +
+                " /proc/$p/root/etc/shadow 2>&1; ls /proc/$p/root/root 2>&1 | sed 's/^/LS:/'");
+        EXPECT_EQ(r.out.find("HOST-ROOT-SECRET"), std::string::npos)
+            << (docker_args.empty() ? "default caps" : docker_args[0]) << ": " << r.out;
+        EXPECT_EQ(r.out.find("root:"), std::string::npos) << "read /etc/shadow: " << r.out;
+        EXPECT_EQ(r.out.find("LS:" + unique("cntr-security-secret")), std::string::npos)
+            << "listed /root: " << r.out;
+    }
+}
+
+// Row 1, a container user: host uid 1000's private file stays private from the
+// container's uid 1000.
+TEST(AttachSecurity, ContainerUserCannotReadTheSameHostUsersPrivateFiles) {
+    HostPath dir("/srv/" + unique("cntr-security-user"), 0755);
+    HostPath secret(dir.path + "/private", "HOST-USER-SECRET\n", 0600, 1000);
+    DockerContainer c({"--user", "1000"});
+    auto r = attack_session(c, {}, {"--user", "1000"}, "cat /proc/$p/root" + secret.path + " 2>&1");
+    EXPECT_EQ(r.out.find("HOST-USER-SECRET"), std::string::npos) << r.out;
+}
+
+// Row 1: no host file can be written or created through the session.
+TEST(AttachSecurity, ContainerRootCannotWriteHostFilesThroughTheSession) {
+    HostPath dir("/srv/" + unique("cntr-security-write"), 0755);
+    HostPath target(dir.path + "/target", "ORIGINAL\n", 0644);
+    DockerContainer c;
+    auto r = attack_session(c, {}, {},
+                            "echo OVERWRITTEN > /proc/$p/root" + target.path +
+                                "; echo x > /proc/$p/root" + dir.path +
+                                "/created; mkdir /proc/$p/root" + dir.path + "/d");
+    EXPECT_EQ(read_text(target.path), "ORIGINAL\n") << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path + "/created")) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path + "/d")) << r.err;
+}
+
+// Row 1, positive: --writable-tools restores writes to the tools (documented opt-in).
+TEST(AttachSecurity, WritableToolsRestoresWritesToTheTools) {
+    HostPath dir("/srv/" + unique("cntr-security-writable"), 0755);
+    DockerContainer c;
+    auto r = run({kCntr, "attach", "--writable-tools", c.name(), "--", "sh", "-c",
+                  "echo from-session > " + dir.path + "/written"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_text(dir.path + "/written"), "from-session\n");
+}
+
+// Row 1, positive: the read-only session still has a writable /tmp, /var/tmp and home
+// of its own; none of it reaches the host or the container, and it is gone afterwards.
+TEST(AttachSecurity, SessionHasPrivateWritableScratchThatDisappears) {
+    DockerContainer c;
+    const std::string name = unique("cntr-scratch");
+    // Where the files would land on the host if the scratch were missing: removed
+    // however the test ends.
+    struct Leftovers {
+        std::string name;
+        ~Leftovers() {
+            for (const std::string dir : {"/tmp/", "/var/tmp/", "/root/", "/usr/"})
+                ::unlink((dir + name).c_str());
+        }
+    } leftovers{name};
+    auto r =
+        attach_sh(c.name(), "echo a > /tmp/" + name + " && echo b > /var/tmp/" + name +
+                                " && echo c > $HOME/" + name + " && echo HOME=$HOME && cat /tmp/" +
+                                name + " /var/tmp/" + name + " $HOME/" + name + " && touch /usr/" +
+                                name + " 2>&1; echo usr-$?");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("HOME=/root\na\nb\nc\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Read-only file system"), std::string::npos) << r.out;
+    for (const std::string dir : {"/tmp/", "/var/tmp/", "/root/", "/usr/"})
+        EXPECT_FALSE(std::filesystem::exists(dir + name)) << "on the host: " << dir + name;
+    auto in_container = c.exec({"sh", "-c", "ls /tmp/" + name + " /var/tmp/" + name + " 2>&1"});
+    EXPECT_EQ(in_container.out.find(name + "\n"), std::string::npos) << in_container.out;
+    auto again = attach_sh(c.name(), "ls /tmp/" + name + " 2>&1; true");
+    EXPECT_NE(again.out.find("No such file"), std::string::npos) << again.out;
+}
+
+// Row 2: a container process that kept a directory of the tools as its cwd reads
+// nothing of the host once the session has ended, not even files made later.
+TEST(AttachSecurity, HeldCwdInTheToolsReachesNothingAfterTheSession) {
+    HostPath dir("/srv/" + unique("cntr-security-after"), 0755);
+    DockerContainer c;
+    // The holder: cd into the tools through the session's root, say so, wait until the
+    // test says the session is over, then try to read.
+    auto holder = std::async(std::launch::async, [&] {
+        return run({"docker", "exec", c.name(), "sh", "-c",
+                    attacker_prologue() + "cd /proc/$p/root" + dir.path +
+                        " || exit 3; touch /tmp/cntr-attack-done; "
+                        "for i in $(seq 600); do [ -e /tmp/cntr-session-over ] && break; sleep "
+                        "0.1; done; cat ./later 2>&1; ls . 2>&1; echo holder-done"},
+                   {}, 120s);
+    });
+    // A deadline shorter than the holder's: a server left serving (the old behaviour)
+    // keeps cntr's stderr open, and the attack must still get its chance then.
+    auto s = run({kCntr, "attach", c.name(), "--", "sh", "-c", session_script()}, {}, 20s);
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    HostPath later(dir.path + "/later", "HOST-FILE-MADE-LATER\n", 0644);
+    c.exec({"touch", "/tmp/cntr-session-over"});
+    auto r = holder.get();
+    EXPECT_NE(r.out.find("holder-done"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(r.out.find("HOST-FILE-MADE-LATER"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("later\n"), std::string::npos) << "listed the host directory: " << r.out;
+}
+
+// Row 8: the host's X11 socket directory is not in the session unless asked for, so
+// a container process cannot connect to a host socket there. With --host-sockets x11
+// the session (and so the container) can: the opt-in is real.
+TEST(AttachSecurity, HostSocketsAreOnlyThereWhenAskedFor) {
+    // A container that can run the host's python3 (for a Unix socket client).
+    DockerContainer c({"-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro"});
+    const std::string dir = "/tmp/.X11-unix";
+    const std::string path = dir + "/" + unique("cntr-security-x");
+    struct Listener {
+        std::string dir, path;
+        bool made_dir;
+        int fd = -1;
+        ~Listener() {
+            if (fd >= 0) ::close(fd);
+            ::unlink(path.c_str());
+            if (made_dir) ::rmdir(dir.c_str());
+        }
+    } server{dir, path, ::mkdir(dir.c_str(), 01777) == 0};
+    ::unlink(path.c_str());
+    server.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(server.fd, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+    ASSERT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ::chmod(path.c_str(), 0777);
+    ASSERT_EQ(::listen(server.fd, 8), 0);  // the backlog takes the connections; no accept
+    const std::string client =
+        "python3 -c \"import socket,sys; s = socket.socket(socket.AF_UNIX); "
+        "s.connect(sys.argv[1]); print('CONNECTED')\" /proc/$p/root" +
+        path + " 2>&1 | tail -1";
+    auto by_default = attack_session(c, {}, {}, client);
+    EXPECT_EQ(by_default.out.find("CONNECTED"), std::string::npos) << by_default.out;
+    auto asked = attack_session(c, {"--host-sockets", "x11"}, {}, client);
+    EXPECT_NE(asked.out.find("CONNECTED"), std::string::npos) << asked.out << asked.err;
+}
+
+// Row 1, positive: debuggers still attach to the container's processes with read-only
+// tools served as 65534 (they need ptrace rights over the target, not over the tools).
+TEST(AttachSecurity, DebuggersStillAttachUnderReadOnlyTools) {
+    DockerContainer c;
+    auto r = attach_sh(c.name(),
+                       "gdb -p 1 -batch -ex 'print 6*7' 2>/dev/null | grep '^\\$1'; "
+                       "timeout -s INT 2 strace -p 1 2>&1 | head -1");
+    EXPECT_NE(r.out.find("$1 = 42"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("Process 1 attached"), std::string::npos) << r.out << r.err;
+}
+
+// Row 2, the opt-in: with --keep-serving a background job of the session still finds
+// the tools after the command has exited; without it, it does not.
+TEST(AttachSecurity, KeepServingKeepsTheToolsForBackgroundJobs) {
+    DockerContainer c;
+    const std::string job =
+        "(sleep 2; test -x /usr/bin/gdb && echo bg-ok > /var/lib/cntr/tmp/bg) "
+        "</dev/null >/dev/null 2>&1 &";
+    auto by_default = run({kCntr, "attach", c.name(), "--", "sh", "-c", job});
+    ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+    std::this_thread::sleep_for(4s);
+    EXPECT_NE(trim(c.exec({"cat", "/tmp/bg"}).out), "bg-ok");
+    auto kept = run({kCntr, "attach", "--keep-serving", c.name(), "--", "sh", "-c", job});
+    ASSERT_EQ(kept.exit_code, 0) << kept.err;
+    EXPECT_NE(kept.err.find("--keep-serving"), std::string::npos) << kept.err;
+    EXPECT_TRUE(eventually([&] { return trim(c.exec({"cat", "/tmp/bg"}).out) == "bg-ok"; }, 10s));
+}
