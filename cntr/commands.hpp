@@ -20,12 +20,14 @@ struct AttachOptions {
     std::optional<std::string> shell;
     std::optional<std::string> path;            // tools-only | tools-first | container-first
     std::optional<std::string> effective_user;  // host user owning files the session creates
+    std::optional<std::string> elevate;         // confinement layers to lift (elevation.hpp)
 };
 
 struct ExecOptions {
     std::string container;  // empty: the container of the current attach session
     std::vector<std::string> types;
-    std::vector<std::string> command;  // empty: /bin/sh
+    std::vector<std::string> command;    // empty: /bin/sh
+    std::optional<std::string> elevate;  // confinement layers to lift (elevation.hpp)
 };
 
 int run_attach(const AttachOptions& opts);

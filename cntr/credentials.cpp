@@ -31,13 +31,35 @@ bool has_cap(uint64_t mask, int cap) { return ((mask >> cap) & 1U) != 0; }
 
 }  // namespace
 
-void apply_credentials(const ProcessContext& ctx) {
+std::optional<int> ptrace_fence_capability(const ProcessContext& ctx) {
+    if (has_cap(ctx.caps.bounding, CAP_WAKE_ALARM) || !CAP_IS_SUPPORTED(CAP_WAKE_ALARM))
+        return std::nullopt;
+    return CAP_WAKE_ALARM;
+}
+
+void apply_credentials(const ProcessContext& ctx, const Elevation& elevation) {
     const auto& c = ctx.creds;
     const int last_cap = static_cast<int>(cap_max_bits()) - 1;
+    // The sets the command gets: the container's, plus the fence, or all of them.
+    Capabilities sets = ctx.caps;
+    if (elevation.caps) {
+        const uint64_t all = last_cap >= 63 ? ~uint64_t{0} : (uint64_t{1} << (last_cap + 1)) - 1;
+        sets = {.inheritable = all,
+                .permitted = all,
+                .effective = all,
+                .bounding = all,
+                .ambient = all};
+    } else if (auto fence = ptrace_fence_capability(ctx); fence && !elevation.fence) {
+        const uint64_t bit = uint64_t{1} << *fence;
+        sets.bounding |= bit;
+        sets.permitted |= bit;
+        sets.inheritable |= bit;  // ambient needs it in inheritable
+        sets.ambient |= bit;
+    }
 
     // The bounding set can only shrink, and only while we still hold CAP_SETPCAP.
     for (int cap = 0; cap <= last_cap; ++cap) {
-        if (!has_cap(ctx.caps.bounding, cap) && CAP_IS_SUPPORTED(cap))
+        if (!has_cap(sets.bounding, cap) && CAP_IS_SUPPORTED(cap))
             if (cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
                 throw_errno("drop capability " + cap_name(cap) + " from the bounding set");
     }
@@ -62,18 +84,16 @@ void apply_credentials(const ProcessContext& ctx) {
     for (int cap = 0; cap <= last_cap; ++cap) {
         if (!CAP_IS_SUPPORTED(cap)) continue;
         cap_value_t v = cap;
-        if (has_cap(ctx.caps.effective, cap))
-            cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
-        if (has_cap(ctx.caps.permitted, cap))
-            cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
-        if (has_cap(ctx.caps.inheritable, cap))
+        if (has_cap(sets.effective, cap)) cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (has_cap(sets.permitted, cap)) cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
+        if (has_cap(sets.inheritable, cap))
             cap_set_flag(caps.get(), CAP_INHERITABLE, 1, &v, CAP_SET);
     }
     if (cap_set_proc(caps.get()) != 0) throw_errno("capset (the container's capability sets)");
 
     check(cap_reset_ambient(), "reset ambient capabilities");
     for (int cap = 0; cap <= last_cap; ++cap) {
-        if (has_cap(ctx.caps.ambient, cap) && CAP_IS_SUPPORTED(cap))
+        if (has_cap(sets.ambient, cap) && CAP_IS_SUPPORTED(cap))
             if (cap_set_ambient(static_cast<cap_value_t>(cap), CAP_SET) != 0)
                 throw_errno("raise ambient capability " + cap_name(cap));
     }

@@ -4,8 +4,8 @@
 namespace cntr::cli {
 
 const std::vector<std::string> kOptionsWithValue = {
-    "-t", "--type", "--tools", "--pull", "--profile",       "--profiles",
-    "-u", "--user", "--shell", "--path", "--effective-user"};
+    "-t", "--type", "--tools", "--pull", "--profile",        "--profiles",
+    "-u", "--user", "--shell", "--path", "--effective-user", "--elevate"};
 
 std::string join(const std::vector<std::string>& v) {
     std::string out;

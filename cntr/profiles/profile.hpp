@@ -20,6 +20,8 @@ struct Profile {
     std::optional<PathPolicy> path;
     std::optional<std::string> shell;
     std::optional<std::string> user;
+    // Confinement layers this profile lifts (elevation.hpp); --elevate adds to them.
+    std::vector<std::string> elevate;
     std::string origin;  // "FILE:LINE" where it was defined
 };
 

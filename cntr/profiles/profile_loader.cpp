@@ -9,14 +9,15 @@
 #include <cstdlib>
 #include <set>
 
+#include "elevation.hpp"
 #include "error.hpp"
 #include "profile.hpp"
 
 namespace cntr {
 namespace {
 
-const std::set<std::string> kProfileKeys = {"name", "match", "tools", "pull",
-                                            "env",  "path",  "shell", "user"};
+const std::set<std::string> kProfileKeys = {"name", "match", "tools", "pull",   "env",
+                                            "path", "shell", "user",  "elevate"};
 const std::set<std::string> kEnvKeys = {"inherit", "set", "unset"};
 
 class FileParser {
@@ -126,7 +127,7 @@ class FileParser {
             const YAML::Node& v = kv.second;
             if (!kProfileKeys.contains(key))
                 fail(kv.first, "unknown key '" + key + "'",
-                     "known: name, match, tools, pull, env, path, shell, user");
+                     "known: name, match, tools, pull, env, path, shell, user, elevate");
             if (key == "name")
                 p.name = scalar(v, key);
             else if (key == "match")
@@ -147,7 +148,17 @@ class FileParser {
                          "tools-only is the default");
             } else if (key == "shell")
                 p.shell = scalar(v, key);
-            else
+            else if (key == "elevate") {
+                p.elevate = names(v, key);
+                Elevation check;
+                for (const auto& layer : p.elevate) {
+                    try {
+                        parse_elevation(layer, check);
+                    } catch (const UserError& e) {
+                        fail(v, e.what(), "lifting a layer is an explicit, named choice");
+                    }
+                }
+            } else
                 p.user = scalar(v, key);
         }
         if (p.name.empty()) fail(n, "the profile has no name", "add 'name: SOMETHING'");

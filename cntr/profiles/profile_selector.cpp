@@ -86,6 +86,7 @@ std::string profile_to_yaml(const Profile& p) {
     if (p.path) out << YAML::Key << "path" << YAML::Value << path_policy_name(*p.path);
     if (p.shell) out << YAML::Key << "shell" << YAML::Value << *p.shell;
     if (p.user) out << YAML::Key << "user" << YAML::Value << *p.user;
+    if (!p.elevate.empty()) out << YAML::Key << "elevate" << YAML::Value << YAML::Flow << p.elevate;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
 }
