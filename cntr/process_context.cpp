@@ -132,11 +132,26 @@ std::vector<std::string> read_environ(int proc_dir, pid_t pid) {
     return split_nul(r.data);
 }
 
-std::vector<rlimit> read_rlimits(pid_t pid) {
-    std::vector<rlimit> out(RLIM_NLIMITS);
-    for (int res = 0; res < RLIM_NLIMITS; ++res)
-        check(::prlimit(pid, static_cast<__rlimit_resource>(res), nullptr, &out[res]),
-              "prlimit of process " + std::to_string(pid));
+// /proc/PID/limits rather than prlimit(PID): reading another user's limits
+// with prlimit needs CAP_SYS_RESOURCE, the file is world-readable. The kernel
+// prints one line per RLIMIT_* in index order: "%-25s %-20s %-20s %-10s".
+std::vector<rlimit> read_rlimits(int proc_dir) {
+    std::istringstream in(read_proc(proc_dir, "limits"));
+    std::vector<rlimit> out;
+    std::string line;
+    std::getline(in, line);  // the header
+    auto value = [](const std::string& s) {
+        return s == "unlimited" ? RLIM_INFINITY : parse_number<rlim_t>(s);
+    };
+    constexpr size_t kNameWidth = 26;
+    while (std::getline(in, line) && out.size() < RLIM_NLIMITS) {
+        auto fields = split_ws(line.size() > kNameWidth ? line.substr(kNameWidth) : "");
+        if (fields.size() < 2) throw UserError("unexpected line in /proc/PID/limits: " + line);
+        out.push_back({.rlim_cur = value(fields[0]), .rlim_max = value(fields[1])});
+    }
+    if (out.size() != RLIM_NLIMITS)
+        throw UserError("/proc/PID/limits has " + std::to_string(out.size()) + " limits, not " +
+                        std::to_string(RLIM_NLIMITS));
     return out;
 }
 
@@ -300,7 +315,7 @@ ProcessContext capture_process_context(pid_t pid) {
     } catch (const std::exception& e) {
         log::debug("no personality for process {}: {}", pid, e.what());
     }
-    ctx.rlimits = read_rlimits(pid);
+    ctx.rlimits = read_rlimits(dir);
 
     ctx.environ = read_environ(dir, pid);
     ctx.uid_map = parse_id_map(read_proc(dir, "uid_map"));

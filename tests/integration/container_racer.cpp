@@ -7,7 +7,7 @@
 //
 // It creates /racer.ready once it knows the container's own processes and
 // stops when /racer.stop exists (or after SECONDS).
-// Output, one line each: "SEEN pid" for every new process, "FD pid n target"
+// Output, one line each: "SEEN pid" for every new session process, "FD pid n target"
 // for every descriptor it could open, "ROOT pid" when /proc/PID/root opened,
 // "PTRACE pid" when it could seize the process. Built static (no sanitizer):
 // it runs in a busybox container without a libc.
@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -36,6 +37,21 @@ std::set<pid_t> current_pids() {
     }
     ::closedir(d);
     return out;
+}
+
+// Only the test's sessions, whose command line carries this marker (cntr's
+// own before the command's execve, the command's after): the test's own
+// `docker exec` probes are not what is under test.
+constexpr std::string_view kMarker = "cntr-racer-target";
+
+bool is_target(pid_t pid) {
+    int fd = ::open(("/proc/" + std::to_string(pid) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    ::close(fd);
+    return n > 0 &&
+           std::string_view(buf, static_cast<size_t>(n)).find(kMarker) != std::string_view::npos;
 }
 
 void attack(pid_t pid) {
@@ -71,7 +87,7 @@ int main(int argc, char** argv) {
     ::close(::open("/racer.ready", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
     while (std::chrono::steady_clock::now() < deadline && ::access("/racer.stop", F_OK) != 0) {
         for (pid_t pid : current_pids()) {
-            if (before.contains(pid)) continue;
+            if (before.contains(pid) || !is_target(pid)) continue;
             if (seen.insert(pid).second) std::printf("SEEN %d\n", pid);
             // Again on every pass while it lives: the window may open later.
             attack(pid);
