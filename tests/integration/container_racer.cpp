@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -25,6 +26,12 @@
 #include <string_view>
 
 namespace {
+
+// Each finding once: a session process reached on every pass would flood the test's report.
+std::set<std::string> reported;
+void report(const std::string& line) {
+    if (reported.insert(line).second) std::printf("%s\n", line.c_str());
+}
 
 std::set<pid_t> current_pids() {
     std::set<pid_t> out;
@@ -62,16 +69,22 @@ void attack(pid_t pid) {
         if (fd < 0) continue;
         char target[512] = {};
         ssize_t len = ::readlink(fd_path.c_str(), target, sizeof(target) - 1);
-        std::printf("FD %d %d %s\n", pid, n, len > 0 ? target : "?");
+        report("FD " + std::to_string(pid) + " " + std::to_string(n) + " " +
+               (len > 0 ? target : "?"));
         ::close(fd);
     }
     int root = ::open((base + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root >= 0) {
-        std::printf("ROOT %d\n", pid);
+        report("ROOT " + std::to_string(pid));
         ::close(root);
     }
     if (::ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) == 0) {
-        std::printf("PTRACE %d\n", pid);
+        report("PTRACE " + std::to_string(pid));
+        // Detaching needs a stopped tracee; a tracer that never lets go would
+        // hold up the session's reaper until the racer exits.
+        ::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+        int status = 0;
+        ::waitpid(pid, &status, __WALL);
         ::ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
     }
 }
