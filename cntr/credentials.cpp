@@ -29,6 +29,24 @@ std::string cap_name(int cap) {
 
 bool has_cap(uint64_t mask, int cap) { return ((mask >> cap) & 1U) != 0; }
 
+// cntr's own permitted and bounding sets: what `--elevate caps` keeps. Not
+// "every capability": cntr may run with a reduced bounding set itself.
+Capabilities own_capabilities(int last_cap) {
+    std::unique_ptr<_cap_struct, decltype(&cap_free)> caps(cap_get_proc(), cap_free);
+    if (!caps) throw_errno("capget (cntr's own capabilities)");
+    Capabilities own;
+    for (int cap = 0; cap <= last_cap; ++cap) {
+        if (!CAP_IS_SUPPORTED(cap)) continue;
+        cap_flag_value_t value = CAP_CLEAR;
+        if (cap_get_flag(caps.get(), static_cast<cap_value_t>(cap), CAP_PERMITTED, &value) == 0 &&
+            value == CAP_SET)
+            own.permitted |= uint64_t{1} << cap;
+        if (cap_get_bound(static_cast<cap_value_t>(cap)) > 0) own.bounding |= uint64_t{1} << cap;
+    }
+    own.effective = own.inheritable = own.ambient = own.permitted;
+    return own;
+}
+
 }  // namespace
 
 std::optional<int> ptrace_fence_capability(const ProcessContext& ctx) {
@@ -43,12 +61,7 @@ void apply_credentials(const ProcessContext& ctx, const Elevation& elevation) {
     // The sets the command gets: the container's, plus the fence, or all of them.
     Capabilities sets = ctx.caps;
     if (elevation.caps) {
-        const uint64_t all = last_cap >= 63 ? ~uint64_t{0} : (uint64_t{1} << (last_cap + 1)) - 1;
-        sets = {.inheritable = all,
-                .permitted = all,
-                .effective = all,
-                .bounding = all,
-                .ambient = all};
+        sets = own_capabilities(last_cap);
     } else if (auto fence = ptrace_fence_capability(ctx); fence && !elevation.fence) {
         const uint64_t bit = uint64_t{1} << *fence;
         sets.bounding |= bit;

@@ -271,3 +271,19 @@ TEST(SessionSecurity, WithoutAPtyStdioIsRelayedNotHandedOver) {
     EXPECT_EQ(a.out, "fifo\nfifo\nfifo\nfrom-a-host-file\n") << a.err;
     EXPECT_EQ(e.out, "fifo\nfifo\nfifo\nfrom-a-host-file\n") << e.err;
 }
+
+// --elevate caps keeps cntr's own capabilities (not "all": cntr's bounding
+// set may be smaller), even for a container that dropped every capability.
+TEST(SessionSecurity, ElevateCapsKeepsCntrsOwnCapabilities) {
+    DockerContainer c({"--user", "1000:1000", "--cap-drop", "ALL"});
+    std::ifstream self("/proc/self/status");
+    std::string line, own;
+    while (std::getline(self, line))
+        if (line.starts_with("CapPrm:")) own = line.substr(line.find('\t') + 1);
+    auto confined = cntr_exec(c.name(), {"grep", "^CapEff:", "/proc/self/status"});
+    EXPECT_EQ(confined.out, "CapEff:\t0000000800000000\n") << confined.err;  // only the fence
+    auto elevated =
+        cntr_exec(c.name(), {"grep", "^CapEff:", "/proc/self/status"}, {"--elevate", "caps"});
+    EXPECT_EQ(elevated.exit_code, 0) << elevated.err;
+    EXPECT_EQ(elevated.out, "CapEff:\t" + own + "\n") << elevated.err;
+}
