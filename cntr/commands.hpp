@@ -23,12 +23,14 @@ struct AttachOptions {
     bool writable_tools = false;                // serve the tools read-write, as host root
     bool keep_serving = false;                  // keep serving the tools after the command
     std::optional<std::string> host_sockets;    // "x11,dbus": host socket dirs to mount
+    std::optional<std::string> elevate;         // confinement layers to lift (elevation.hpp)
 };
 
 struct ExecOptions {
     std::string container;  // empty: the container of the current attach session
     std::vector<std::string> types;
-    std::vector<std::string> command;  // empty: /bin/sh
+    std::vector<std::string> command;    // empty: /bin/sh
+    std::optional<std::string> elevate;  // confinement layers to lift (elevation.hpp)
 };
 
 int run_attach(const AttachOptions& opts);

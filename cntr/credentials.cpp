@@ -29,15 +29,50 @@ std::string cap_name(int cap) {
 
 bool has_cap(uint64_t mask, int cap) { return ((mask >> cap) & 1U) != 0; }
 
+// cntr's own permitted and bounding sets: what `--elevate caps` keeps. Not
+// "every capability": cntr may run with a reduced bounding set itself.
+Capabilities own_capabilities(int last_cap) {
+    std::unique_ptr<_cap_struct, decltype(&cap_free)> caps(cap_get_proc(), cap_free);
+    if (!caps) throw_errno("capget (cntr's own capabilities)");
+    Capabilities own;
+    for (int cap = 0; cap <= last_cap; ++cap) {
+        if (!CAP_IS_SUPPORTED(cap)) continue;
+        cap_flag_value_t value = CAP_CLEAR;
+        if (cap_get_flag(caps.get(), static_cast<cap_value_t>(cap), CAP_PERMITTED, &value) == 0 &&
+            value == CAP_SET)
+            own.permitted |= uint64_t{1} << cap;
+        if (cap_get_bound(static_cast<cap_value_t>(cap)) > 0) own.bounding |= uint64_t{1} << cap;
+    }
+    own.effective = own.inheritable = own.ambient = own.permitted;
+    return own;
+}
+
 }  // namespace
 
-void apply_credentials(const ProcessContext& ctx) {
+std::optional<int> ptrace_fence_capability(const ProcessContext& ctx) {
+    if (has_cap(ctx.caps.bounding, CAP_WAKE_ALARM) || !CAP_IS_SUPPORTED(CAP_WAKE_ALARM))
+        return std::nullopt;
+    return CAP_WAKE_ALARM;
+}
+
+void apply_credentials(const ProcessContext& ctx, const Elevation& elevation) {
     const auto& c = ctx.creds;
     const int last_cap = static_cast<int>(cap_max_bits()) - 1;
+    // The sets the command gets: the container's, plus the fence, or all of them.
+    Capabilities sets = ctx.caps;
+    if (elevation.caps) {
+        sets = own_capabilities(last_cap);
+    } else if (auto fence = ptrace_fence_capability(ctx); fence && !elevation.fence) {
+        const uint64_t bit = uint64_t{1} << *fence;
+        sets.bounding |= bit;
+        sets.permitted |= bit;
+        sets.inheritable |= bit;  // ambient needs it in inheritable
+        sets.ambient |= bit;
+    }
 
     // The bounding set can only shrink, and only while we still hold CAP_SETPCAP.
     for (int cap = 0; cap <= last_cap; ++cap) {
-        if (!has_cap(ctx.caps.bounding, cap) && CAP_IS_SUPPORTED(cap))
+        if (!has_cap(sets.bounding, cap) && CAP_IS_SUPPORTED(cap))
             if (cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
                 throw_errno("drop capability " + cap_name(cap) + " from the bounding set");
     }
@@ -62,18 +97,16 @@ void apply_credentials(const ProcessContext& ctx) {
     for (int cap = 0; cap <= last_cap; ++cap) {
         if (!CAP_IS_SUPPORTED(cap)) continue;
         cap_value_t v = cap;
-        if (has_cap(ctx.caps.effective, cap))
-            cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
-        if (has_cap(ctx.caps.permitted, cap))
-            cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
-        if (has_cap(ctx.caps.inheritable, cap))
+        if (has_cap(sets.effective, cap)) cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (has_cap(sets.permitted, cap)) cap_set_flag(caps.get(), CAP_PERMITTED, 1, &v, CAP_SET);
+        if (has_cap(sets.inheritable, cap))
             cap_set_flag(caps.get(), CAP_INHERITABLE, 1, &v, CAP_SET);
     }
     if (cap_set_proc(caps.get()) != 0) throw_errno("capset (the container's capability sets)");
 
     check(cap_reset_ambient(), "reset ambient capabilities");
     for (int cap = 0; cap <= last_cap; ++cap) {
-        if (has_cap(ctx.caps.ambient, cap) && CAP_IS_SUPPORTED(cap))
+        if (has_cap(sets.ambient, cap) && CAP_IS_SUPPORTED(cap))
             if (cap_set_ambient(static_cast<cap_value_t>(cap), CAP_SET) != 0)
                 throw_errno("raise ambient capability " + cap_name(cap));
     }

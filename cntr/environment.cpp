@@ -65,6 +65,73 @@ std::string session_path(PathPolicy policy, const std::string& tools_path,
     return tools_path;
 }
 
+bool is_startup_variable(std::string_view name) {
+    // The dynamic loader's and glibc's (code to load, allocator hooks, locale
+    // and resolver files), the shells' startup files and hooks, and the
+    // interpreters' and pagers' "run this first" options.
+    static constexpr std::string_view kPrefixes[] = {"LD_", "MALLOC_", "BASH_FUNC_"};
+    static constexpr std::string_view kNames[] = {"GCONV_PATH",
+                                                  "GLIBC_TUNABLES",
+                                                  "LOCPATH",
+                                                  "NLSPATH",
+                                                  "HOSTALIASES",
+                                                  "RES_OPTIONS",
+                                                  "LOCALDOMAIN",
+                                                  "TZDIR",
+                                                  "BASH_ENV",
+                                                  "ENV",
+                                                  "IFS",
+                                                  "CDPATH",
+                                                  "SHELLOPTS",
+                                                  "BASHOPTS",
+                                                  "PS4",
+                                                  "PROMPT_COMMAND",
+                                                  "ZDOTDIR",
+                                                  "INPUTRC",
+                                                  "PYTHONSTARTUP",
+                                                  "PYTHONPATH",
+                                                  "PYTHONHOME",
+                                                  "PYTHONINSPECT",
+                                                  "PERL5OPT",
+                                                  "PERL5LIB",
+                                                  "PERLLIB",
+                                                  "PERL5DB",
+                                                  "RUBYOPT",
+                                                  "RUBYLIB",
+                                                  "NODE_OPTIONS",
+                                                  "NODE_PATH",
+                                                  "LESSOPEN",
+                                                  "LESSCLOSE",
+                                                  "PAGER",
+                                                  "MANPAGER",
+                                                  "GIT_PAGER",
+                                                  "EDITOR",
+                                                  "VISUAL",
+                                                  "BROWSER",
+                                                  "GIT_SSH_COMMAND",
+                                                  "GIT_EXEC_PATH",
+                                                  "GIT_CONFIG_GLOBAL",
+                                                  "XDG_CONFIG_HOME",
+                                                  "XDG_DATA_HOME",
+                                                  "HOME_ETC",
+                                                  "TERMINFO",
+                                                  "TERMINFO_DIRS",
+                                                  "VIMINIT",
+                                                  "EXINIT",
+                                                  "MYVIMRC",
+                                                  "GDBHISTFILE",
+                                                  "OPENSSL_CONF",
+                                                  "OPENSSL_ENGINES",
+                                                  "SSL_CERT_FILE",
+                                                  "SSL_CERT_DIR",
+                                                  "TMUX_TMPDIR"};
+    for (auto p : kPrefixes)
+        if (name.starts_with(p)) return true;
+    for (auto n : kNames)
+        if (name == n) return true;
+    return false;
+}
+
 std::vector<std::string> session_environment(const SessionEnvironmentInput& in) {
     const std::string container_path = env_lookup(in.container_env, "PATH").value_or(kDefaultPath);
     std::vector<std::string> env;
@@ -72,9 +139,11 @@ std::vector<std::string> session_environment(const SessionEnvironmentInput& in) 
         auto eq = e.find('=');
         if (eq == std::string::npos || e.starts_with("PATH=")) continue;
         const std::string name = e.substr(0, eq);
-        bool keep = in.env.inherit == EnvPolicy::Inherit::all ||
-                    (in.env.inherit == EnvPolicy::Inherit::list &&
-                     std::ranges::find(in.env.inherit_names, name) != in.env.inherit_names.end());
+        const bool named =
+            in.env.inherit == EnvPolicy::Inherit::list &&
+            std::ranges::find(in.env.inherit_names, name) != in.env.inherit_names.end();
+        const bool keep =
+            named || (in.env.inherit == EnvPolicy::Inherit::all && !is_startup_variable(name));
         if (keep) env.push_back(e);
     }
     if (in.term && !env_lookup(env, "TERM")) env_set(env, "TERM", *in.term);

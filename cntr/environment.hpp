@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cntr {
@@ -40,7 +41,14 @@ struct SessionEnvironmentInput {
     PathPolicy path = PathPolicy::tools_only;
 };
 
+// Builds the attach session's environment. Variables that make a program
+// load or run other code (is_startup_variable) are never inherited from the
+// container, whose process can rewrite its environ at any time: the host's
+// tools must not run the container's code. A profile that names one in
+// `env.set` or an `inherit` list still gets it.
 std::vector<std::string> session_environment(const SessionEnvironmentInput& in);
+// LD_*, GCONV_PATH, BASH_ENV, PYTHONSTARTUP, PERL5OPT, MALLOC_*, ... (environment.cpp).
+bool is_startup_variable(std::string_view name);
 // The PATH a policy gives for the tools' PATH and the container's PATH.
 std::string session_path(PathPolicy policy, const std::string& tools_path,
                          const std::string& container_path);

@@ -61,25 +61,25 @@ LsmExec prepare_lsm_exec(const std::string& container_label, const std::string& 
     if (lsm.kind == LsmKind::none)
         throw UserError("the container runs under the LSM label '" + container_label +
                         "' but the host shows neither AppArmor nor SELinux enabled; "
-                        "refusing to start an unconfined session");
+                        "refusing to start an unconfined session (--elevate lsm starts one)");
     lsm.label = container_label;
     lsm.host_proc = open_verified_procfs("/proc");
     return lsm;
 }
 
-void apply_lsm_exec(const LsmExec& lsm) {
+void apply_lsm_exec(const LsmExec& lsm, int host_proc) {
     if (lsm.label.empty()) return;
     // thread-self resolves in the host procfs's PID namespace, where the
     // command is as visible as anywhere: it names the calling thread.
     std::string rel = "thread-self/attr/exec";
     if (lsm.kind == LsmKind::apparmor) {
         struct stat st {};
-        if (::fstatat(lsm.host_proc.get(), "thread-self/attr/apparmor/exec", &st, 0) == 0)
+        if (::fstatat(host_proc, "thread-self/attr/apparmor/exec", &st, 0) == 0)
             rel = "thread-self/attr/apparmor/exec";
     }
     const std::string value = lsm.kind == LsmKind::apparmor ? "exec " + lsm.label : lsm.label;
     try {
-        Fd attr = open_at(lsm.host_proc.get(), rel, O_WRONLY | O_CLOEXEC);
+        Fd attr = open_at(host_proc, rel, O_WRONLY | O_CLOEXEC);
         struct statfs sfs {};
         check(::fstatfs(attr.get(), &sfs), "fstatfs " + rel);
         if (sfs.f_type != PROC_SUPER_MAGIC) throw UserError(rel + " is not on the host's procfs");

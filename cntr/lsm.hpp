@@ -36,8 +36,9 @@ LsmExec prepare_lsm_exec(const std::string& container_label, const std::string& 
 // Opens `path` as a directory and checks it is a procfs (throws UserError if not).
 Fd open_verified_procfs(const std::string& path);
 
-// In the command, right before execve(): writes the exec label through the
-// host procfs descriptor. A no-op for unconfined containers.
-void apply_lsm_exec(const LsmExec& lsm);
+// In the command, right before execve(): writes the exec label through
+// `host_proc`, lsm.host_proc or the number it was moved to (session_child
+// closes and renumbers descriptors). A no-op for unconfined containers.
+void apply_lsm_exec(const LsmExec& lsm, int host_proc);
 
 }  // namespace cntr

@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <csignal>
 
 #include <charconv>
 #include <sstream>
 
 #include "error.hpp"
 #include "file_io.hpp"
+#include "log.hpp"
 
 namespace cntr {
 
@@ -104,6 +108,64 @@ std::string read_proc(int proc_dir, const std::string& name) {
     }
 }
 
+// The container's variables, at most kMaxEnvironBytes of them: a process can
+// make its environ block as large as its memory (prctl PR_SET_MM_MAP).
+std::vector<std::string> read_environ(int proc_dir, pid_t pid) {
+    Fd fd = open_at(proc_dir, "environ", O_RDONLY);
+    BoundedRead r;
+    try {
+        r = read_bounded(fd.get(), kMaxEnvironBytes);
+    } catch (const SysError& e) {
+        throw SysError("read /proc/PID/environ", e.code());
+    }
+    if (r.truncated) {
+        // The last entry may be cut in the middle; drop it rather than pass half a value.
+        if (auto last = r.data.rfind('\0'); last != std::string::npos)
+            r.data.resize(last);
+        else
+            r.data.clear();
+        log::warn(
+            "the environment of process {} is larger than {} KiB; the session gets only "
+            "its first variables",
+            pid, kMaxEnvironBytes / 1024);
+    }
+    return split_nul(r.data);
+}
+
+// /proc/PID/limits rather than prlimit(PID): reading another user's limits
+// with prlimit needs CAP_SYS_RESOURCE, the file is world-readable. The kernel
+// prints one line per RLIMIT_* in index order: "%-25s %-20s %-20s %-10s".
+std::vector<rlimit> read_rlimits(int proc_dir) {
+    std::istringstream in(read_proc(proc_dir, "limits"));
+    std::vector<rlimit> out;
+    std::string line;
+    std::getline(in, line);  // the header
+    auto value = [](const std::string& s) {
+        return s == "unlimited" ? RLIM_INFINITY : parse_number<rlim_t>(s);
+    };
+    constexpr size_t kNameWidth = 26;
+    while (std::getline(in, line) && out.size() < RLIM_NLIMITS) {
+        auto fields = split_ws(line.size() > kNameWidth ? line.substr(kNameWidth) : "");
+        if (fields.size() < 2) throw UserError("unexpected line in /proc/PID/limits: " + line);
+        out.push_back({.rlim_cur = value(fields[0]), .rlim_max = value(fields[1])});
+    }
+    if (out.size() != RLIM_NLIMITS)
+        throw UserError("/proc/PID/limits has " + std::to_string(out.size()) + " limits, not " +
+                        std::to_string(RLIM_NLIMITS));
+    return out;
+}
+
+Fd open_pidfd(pid_t pid) {
+    Fd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd) {
+        if (errno == ESRCH) throw UserError("process " + std::to_string(pid) + " does not exist");
+        throw_errno("pidfd_open " + std::to_string(pid));
+    }
+    return fd;
+}
+
+bool pidfd_alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
+
 std::string required_field(const std::string& status, const std::string& key) {
     auto v = status_field(status, key);
     if (!v) throw UserError("/proc/PID/status has no " + key + " line");
@@ -175,6 +237,7 @@ std::string normalize_lsm_label(std::string label) {
 ProcessContext capture_process_context(pid_t pid) {
     ProcessContext ctx;
     ctx.pid = pid;
+    ctx.pidfd = open_pidfd(pid);
     const std::string proc_path = "/proc/" + std::to_string(pid);
     try {
         ctx.proc_dir = open_fd(proc_path, O_PATH | O_DIRECTORY);
@@ -240,7 +303,21 @@ ProcessContext capture_process_context(pid_t pid) {
         }
     }
 
-    ctx.environ = split_nul(read_proc(dir, "environ"));
+    if (auto umask = status_field(status, "Umask")) ctx.umask = parse_number<mode_t>(*umask, 8);
+    try {
+        ctx.oom_score_adj = std::stoi(read_proc(dir, "oom_score_adj"));
+    } catch (const std::exception& e) {
+        log::debug("no oom_score_adj for process {}: {}", pid, e.what());
+    }
+    try {
+        ctx.personality =
+            parse_number<unsigned long>(split_ws(read_proc(dir, "personality")).at(0), 16);
+    } catch (const std::exception& e) {
+        log::debug("no personality for process {}: {}", pid, e.what());
+    }
+    ctx.rlimits = read_rlimits(dir);
+
+    ctx.environ = read_environ(dir, pid);
     ctx.uid_map = parse_id_map(read_proc(dir, "uid_map"));
     ctx.gid_map = parse_id_map(read_proc(dir, "gid_map"));
     ctx.setgroups_allowed = read_proc(dir, "setgroups").starts_with("allow");
@@ -250,7 +327,9 @@ ProcessContext capture_process_context(pid_t pid) {
         stat_after = start_time(read_proc(dir, "stat"));
     } catch (const SysError&) {
     }
-    if (stat_after != stat_before)
+    // The pidfd was taken before /proc/PID was opened: if it still names a
+    // live process, every read above was of that process.
+    if (stat_after != stat_before || !pidfd_alive(ctx.pidfd.get()))
         throw UserError("process " + std::to_string(pid) + " exited while cntr was reading it");
     return ctx;
 }

@@ -7,6 +7,8 @@
 // never mix two processes' data silently (we re-check the start time at the end).
 #pragma once
 
+#include <linux/filter.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <array>
@@ -53,8 +55,14 @@ struct NamespaceFd {
     bool differs;  // false when the container shares this namespace with cntr
 };
 
+// Largest /proc/PID/environ cntr reads; the container can make it any size.
+inline constexpr size_t kMaxEnvironBytes = size_t{1} << 20;
+
 struct ProcessContext {
-    pid_t pid = 0;     // in the host's PID namespace
+    pid_t pid = 0;  // in the host's PID namespace
+    // Taken before anything else is read: /proc/PID is trusted only while this
+    // still names a live process (a PID is not reused before its process is reaped).
+    Fd pidfd;
     pid_t ns_pid = 0;  // the same process inside its own PID namespace
     std::string comm;
     Fd proc_dir;  // O_PATH /proc/PID
@@ -69,6 +77,14 @@ struct ProcessContext {
     std::vector<std::string> environ;
     std::vector<IdMapEntry> uid_map, gid_map;
     bool setgroups_allowed = true;
+    // Process limits the command inherits like a `docker exec` process does.
+    std::vector<rlimit> rlimits;  // indexed by RLIMIT_*, from prlimit(PID)
+    std::optional<int> oom_score_adj;
+    mode_t umask = 022;
+    std::optional<unsigned long> personality;
+    // The container's seccomp filters, oldest first (seccomp_borrow.cpp);
+    // filled in only when the seccomp layer is applied.
+    std::vector<std::vector<sock_filter>> seccomp_filters;
 
     [[nodiscard]] const NamespaceFd* find_namespace(Namespace ns) const;
 };

@@ -1,6 +1,7 @@
 #include "session_user.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <charconv>
 #include <sstream>
@@ -34,9 +35,26 @@ std::vector<std::vector<std::string>> records(const std::string& text) {
     return out;
 }
 
+// The container's passwd and group are its own to forge: cntr (host root)
+// reads them only as regular files (not /dev/zero, not a FIFO that never
+// opens) and only up to a size no real user database reaches.
+constexpr size_t kMaxUserDatabaseBytes = size_t{1} << 20;
+
 std::string read_in_container(const ProcessContext& ctx, const char* path) {
-    Fd fd = open_in_root(ctx.root.get(), path, O_RDONLY);
-    return fd ? read_all(fd.get()) : std::string();
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    Fd fd = open_in_root(ctx.root.get(), path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (!fd) return {};
+    struct stat st {};
+    check(::fstat(fd.get(), &st), std::string("fstat the container's /") + path);
+    if (!S_ISREG(st.st_mode))
+        throw UserError(std::string("the container's /") + path +
+                        " is not a regular file; cntr resolves --user only through a regular file");
+    BoundedRead r = read_bounded(fd.get(), kMaxUserDatabaseBytes);
+    if (r.truncated)
+        throw UserError(std::string("the container's /") + path + " is larger than " +
+                        std::to_string(kMaxUserDatabaseBytes / 1024) +
+                        " KiB, more than any real user database; cntr does not read it");
+    return r.data;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <array>
 
 #include "error.hpp"
@@ -30,6 +31,25 @@ std::string read_all(int fd) {
         check(n, "read");
         if (n == 0) return out;
         out.append(buf.data(), static_cast<size_t>(n));
+    }
+}
+
+BoundedRead read_bounded(int fd, size_t limit) {
+    BoundedRead out;
+    std::array<char, 16384> buf{};
+    for (;;) {
+        // One byte past the limit tells "exactly limit" from "more".
+        const size_t want = std::min(buf.size(), limit + 1 - out.data.size());
+        ssize_t n = ::read(fd, buf.data(), want);
+        if (n < 0 && errno == EINTR) continue;
+        check(n, "read");
+        if (n == 0) return out;
+        out.data.append(buf.data(), static_cast<size_t>(n));
+        if (out.data.size() > limit) {
+            out.data.resize(limit);
+            out.truncated = true;
+            return out;
+        }
     }
 }
 

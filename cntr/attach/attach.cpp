@@ -16,6 +16,7 @@
 #include "process_context.hpp"
 #include "profiles/profile.hpp"
 #include "resolve/resolver.hpp"
+#include "seccomp_borrow.hpp"
 #include "session.hpp"
 #include "session_root.hpp"
 #include "session_user.hpp"
@@ -117,6 +118,10 @@ int run_attach(const AttachOptions& opts) {
     require_target_access(resolved.pid, "attach");
     ProcessContext ctx = capture_process_context(resolved.pid);
     log::debug("attaching to {} PID {} ({})", resolved.engine, ctx.pid, ctx.comm);
+    Elevation elevation;
+    for (const auto& layer : p.elevate) parse_elevation(layer, elevation);
+    if (opts.elevate) parse_elevation(*opts.elevate, elevation);
+    if (!elevation.seccomp) borrow_container_seccomp(ctx);
     if (auto user = first_of(opts.user, p.user)) override_session_user(ctx, *user);
 
     ToolsRequest tools_request;
@@ -183,6 +188,7 @@ int run_attach(const AttachOptions& opts) {
     } else if (p.path) {
         cfg.path_policy = *p.path;
     }
+    cfg.elevation = elevation;
     cfg.server_sock = session_sock.release();
     return run_session(std::move(cfg), &server);
 }

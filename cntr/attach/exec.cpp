@@ -18,6 +18,7 @@
 #include "preflight.hpp"
 #include "process_context.hpp"
 #include "resolve/resolver.hpp"
+#include "seccomp_borrow.hpp"
 #include "session.hpp"
 
 namespace cntr {
@@ -70,7 +71,11 @@ int run_exec(const ExecOptions& opts) {
     auto resolved = resolve_container(opts.container, opts.types);
     require_target_access(resolved.pid, "exec");
     ProcessContext ctx = capture_process_context(resolved.pid);
+    Elevation elevation;
+    if (opts.elevate) parse_elevation(*opts.elevate, elevation);
+    if (!elevation.seccomp) borrow_container_seccomp(ctx);
     SessionConfig cfg = interactive_session_config(ctx);
+    cfg.elevation = elevation;
     cfg.root_kind = SessionRootKind::container;
     cfg.command = opts.command;
     return run_session(std::move(cfg), nullptr);

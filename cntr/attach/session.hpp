@@ -10,17 +10,21 @@
 //
 // Parent and child talk over a SEQPACKET socketpair: the child sends "pty"
 // with the PTY master, or "ready" for plain stdio; EOF before that means the
-// child failed and has already said why on stderr.
+// child failed and has already said why on stderr. Without a PTY the command's
+// stdio are pipes the parent relays to its own 0/1/2: the admin's own
+// descriptors (a terminal, a host file) never enter the container.
 #pragma once
 
 #include <sys/ioctl.h>
 #include <termios.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "child_process.hpp"
+#include "elevation.hpp"
 #include "environment.hpp"
 #include "lsm.hpp"
 #include "process_context.hpp"
@@ -54,7 +58,10 @@ struct SessionConfig {
     // it is ended with the session, so nothing keeps the tools reachable after it.
     bool keep_serving = false;
     int control_sock = -1;  // to the parent
-    LsmExec lsm;            // decided on the host by run_session()
+    // Without a PTY: the command's ends of the stdin, stdout, stderr pipes.
+    std::array<int, 3> stdio{-1, -1, -1};
+    Elevation elevation;  // confinement layers lifted on purpose (--elevate)
+    LsmExec lsm;          // decided on the host by run_session()
 };
 
 // Terminal settings for a session started from cntr's own stdio.

@@ -4,6 +4,22 @@
 // remaining namespaces and forks the command, which becomes the
 // container's process. It then stays as the command's reaper: joining a PID
 // namespace only takes effect for children, so someone has to wait.
+//
+// The order is the security design (DESIGN.md, "Threat model"). The reaper
+// never enters the container's PID namespace itself, so the container cannot
+// see it; the command is visible from its fork on, so:
+//   1. the reaper is non-dumpable from its first instruction, and the command
+//      inherits that until its execve() (no /proc/PID/fd, no ptrace for a
+//      container process without CAP_SYS_PTRACE over the host);
+//   2. before the fork the reaper closes every descriptor but 0-2 and the PTY
+//      slave (the parent already has the master): the command is born
+//      holding nothing of the host (CVE-2024-21626 was one such descriptor);
+//   3. in the command, runc's order: fresh session keyring, rlimits/umask/
+//      personality, LSM exec label, seccomp (here if no_new_privs is unset,
+//      while CAP_SYS_ADMIN is still held), ids and capabilities with the
+//      ptrace fence (credentials.hpp), no_new_privs, seccomp (here if it is
+//      set: as late as possible), execve.
+// Each layer but the namespaces can be lifted by name (elevation.hpp).
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +37,8 @@
 #include "file_io.hpp"
 #include "log.hpp"
 #include "lsm.hpp"
+#include "process_limits.hpp"
+#include "seccomp_borrow.hpp"
 #include "session.hpp"
 #include "session_root.hpp"
 #include "terminal.hpp"
@@ -92,7 +110,54 @@ void reset_signals() {
         if (sig != SIGKILL && sig != SIGSTOP) (void)::signal(sig, SIG_DFL);
 }
 
-int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, Fd slave) {
+// The relay's pipe ends become the session's 0, 1 and 2 (session.hpp).
+void take_relayed_stdio(const std::array<int, 3>& stdio) {
+    if (stdio[0] < 0) return;
+    for (int i = 0; i < 3; ++i) check(::dup2(stdio[i], i), "dup2 the session's stdio pipe");
+    for (int fd : stdio)
+        if (fd > STDERR_FILENO) ::close(fd);
+}
+
+// Step 2: only 0-2, the PTY slave and the host procfs the LSM label is written
+// through stay open, as 3 and 4. Everything else (the container's /proc/PID
+// and root, namespace descriptors, the pidfd, the control socket, /dev/fuse)
+// belongs to the host. The Fd objects that owned them are never destroyed in
+// this process: it ends in _exit().
+struct KeptFds {
+    Fd slave;
+    int lsm_proc = -1;  // O_CLOEXEC: gone at the command's execve()
+};
+
+KeptFds close_all_but_stdio(Fd slave, int lsm_proc) {
+    // Parked above every descriptor we hold, then moved down, so a source
+    // number can never be overwritten by another's target.
+    constexpr int kParking = 1000;
+    constexpr int kFirstKept = STDERR_FILENO + 1;
+    const int parked_slave =
+        slave ? check(::fcntl(slave.get(), F_DUPFD_CLOEXEC, kParking), "F_DUPFD the PTY slave")
+              : -1;
+    const int parked_proc =
+        lsm_proc >= 0 ? check(::fcntl(lsm_proc, F_DUPFD_CLOEXEC, kParking), "F_DUPFD /proc") : -1;
+    (void)slave.release();
+    check(::close_range(kFirstKept, kParking - 1, 0), "close_range");
+    KeptFds kept;
+    int next = kFirstKept;
+    if (parked_slave >= 0) {
+        check(::dup2(parked_slave, next), "dup2 the PTY slave");
+        kept.slave = Fd(next++);
+    }
+    if (parked_proc >= 0) {
+        check(::dup3(parked_proc, next, O_CLOEXEC), "dup3 the host procfs");
+        kept.lsm_proc = next++;
+    }
+    check(::close_range(static_cast<unsigned>(next), ~0U, 0), "close_range");
+    return kept;
+}
+
+int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, Fd slave,
+                int lsm_proc) {
+    const ProcessContext& ctx = *cfg.ctx;
+    const Elevation& elevate = cfg.elevation;
     reset_signals();
     if (slave) {
         check(::setsid(), "setsid");
@@ -101,12 +166,18 @@ int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, F
             check(::dup2(slave.get(), fd), "dup2 the PTY");
         slave.reset();
     }
-    apply_lsm_exec(cfg.lsm);
-    apply_credentials(*cfg.ctx);
+    if (!elevate.keyring) join_fresh_session_keyring();
+    if (!elevate.limits) apply_process_limits(ctx);
+    if (!elevate.lsm) apply_lsm_exec(cfg.lsm, lsm_proc);
+    const bool seccomp = !elevate.seccomp && !ctx.seccomp_filters.empty();
+    if (seccomp && !ctx.no_new_privs) install_seccomp_filters(ctx.seccomp_filters);
+    apply_credentials(ctx, elevate);
+    // A credential change resets dumpable to fs.suid_dumpable; execve() sets it
+    // from the command's credentials.
+    ::prctl(PR_SET_DUMPABLE, 0);
     // Only now: credential changes clear the parent-death signal.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // Nothing of cntr's may reach the container: only 0, 1 and 2 survive.
-    ::close_range(3, ~0U, 0);
+    if (seccomp && ctx.no_new_privs) install_seccomp_filters(ctx.seccomp_filters);
     exec_command(command_line(cfg), env);
 }
 
@@ -131,13 +202,18 @@ int reap(ChildProcess& command) {
 }  // namespace
 
 int run_session_child(const SessionConfig& cfg) {
+    // Step 1, before anything else: nothing of this process is readable.
+    ::prctl(PR_SET_DUMPABLE, 0);
     const ProcessContext& ctx = *cfg.ctx;
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    take_relayed_stdio(cfg.stdio);
+    // Through the host's /proc, before any container mount is in sight.
+    if (!cfg.elevation.limits) apply_oom_score_adj(ctx);
 
     std::vector<std::string> env;
     if (cfg.root_kind == SessionRootKind::tools) {
         Fd fuse_dev = open_fd("/dev/fuse", O_RDWR);
-        join_cgroups(ctx);
+        if (!cfg.elevation.cgroup) join_cgroups(ctx);
         std::vector<HostDirectory> host_dirs = clone_host_socket_directories(cfg.host_sockets);
         SessionRoot root = build_session_root(cfg, std::move(fuse_dev), std::move(host_dirs));
         ::close(cfg.server_sock);
@@ -148,7 +224,7 @@ int run_session_child(const SessionConfig& cfg) {
                                    .env = cfg.env_policy,
                                    .path = cfg.path_policy});
     } else {
-        join_cgroups(ctx);
+        if (!cfg.elevation.cgroup) join_cgroups(ctx);
         enter_container_root(ctx);
         env = container_environment(ctx, cfg);
     }
@@ -174,9 +250,9 @@ int run_session_child(const SessionConfig& cfg) {
     (void)::signal(SIGINT, SIG_IGN);
     (void)::signal(SIGQUIT, SIG_IGN);
 
-    ChildProcess command =
-        ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave)); });
-    slave.reset();
+    // The parent gets the master before the fork, so the command never holds
+    // it or the control socket; a command that fails to start still reports
+    // on stderr and through the exit code.
     if (master) {
         const std::array fds{master.get()};
         send_message(cfg.control_sock, "pty", fds);
@@ -184,7 +260,13 @@ int run_session_child(const SessionConfig& cfg) {
         send_message(cfg.control_sock, "ready");
     }
     master.reset();
-    ::close(cfg.control_sock);
+    KeptFds kept =
+        close_all_but_stdio(std::move(slave), cfg.lsm.host_proc ? cfg.lsm.host_proc.get() : -1);
+    slave = std::move(kept.slave);
+
+    ChildProcess command =
+        ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave), kept.lsm_proc); });
+    slave.reset();
     return reap(command);
 }
 

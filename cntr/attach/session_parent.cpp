@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <string>
@@ -19,6 +20,7 @@
 #include "fd_passing.hpp"
 #include "log.hpp"
 #include "session.hpp"
+#include "stdio_relay.hpp"
 #include "terminal.hpp"
 
 namespace cntr {
@@ -114,11 +116,17 @@ void end_tools_server(ChildProcess& server) {
     server.wait();
 }
 
-Fd open_pidfd(pid_t pid) {
-    Fd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (!fd) throw_errno("pidfd_open " + std::to_string(pid));
-    return fd;
-}
+// cntr's stdout or stderr going away must end the copy, not cntr.
+class IgnoredSigpipe {
+  public:
+    IgnoredSigpipe() { saved_ = ::signal(SIGPIPE, SIG_IGN); }
+    IgnoredSigpipe(const IgnoredSigpipe&) = delete;
+    IgnoredSigpipe& operator=(const IgnoredSigpipe&) = delete;
+    ~IgnoredSigpipe() { (void)::signal(SIGPIPE, saved_); }
+
+  private:
+    sighandler_t saved_;
+};
 
 std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
@@ -144,10 +152,20 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
     const ProcessContext& ctx = *cfg.ctx;
     // Still on the host: the LSM and the procfs to write its label through
     // are the host's, never what the container shows.
-    cfg.lsm = prepare_lsm_exec(ctx.lsm_label);
-    Fd container = open_pidfd(ctx.pid);
+    if (!cfg.elevation.lsm) cfg.lsm = prepare_lsm_exec(ctx.lsm_label);
+    // The pidfd taken when the container was captured: a reused PID cannot
+    // stand in for the container's process.
+    Fd container(::fcntl(ctx.pidfd.get(), F_DUPFD_CLOEXEC, 0));
+    if (!container) throw_errno("dup the container's pidfd");
     auto [control, child_control] = seqpacket_pair();
     cfg.control_sock = child_control.get();
+    warn_about_elevation(cfg.elevation);
+    IgnoredSigpipe sigpipe;
+    std::optional<StdioRelay> relay;
+    if (!cfg.use_pty) {
+        relay.emplace();
+        cfg.stdio = relay->command_ends();
+    }
 
     // Block before forking so no SIGWINCH/SIGTERM is lost; children unblock.
     BlockedSignals signals{SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGQUIT};
@@ -156,6 +174,7 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
         return run_session_child(cfg);
     });
     child_control.reset();
+    if (relay) relay->close_command_ends();
     if (cfg.server_sock >= 0) ::close(cfg.server_sock);
 
     Message hello = recv_message(control.get());
@@ -173,6 +192,7 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
     };
     if (hello.eof || (hello.data != "pty" && hello.data != "ready")) {
         int status = session.wait();
+        if (relay) relay->drain();
         finish_server();
         // The child reported its error on stderr already.
         return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : kCntrFailure;
@@ -191,7 +211,7 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
     bool container_died = false;
     std::optional<int> status;
     while (!status) {
-        std::array<pollfd, 5> p{};
+        std::array<pollfd, 7> p{};
         p[0] = {session.pidfd(), POLLIN, 0};
         p[1] = {container.get(), POLLIN, 0};
         p[2] = {signals.fd(), POLLIN, 0};
@@ -201,6 +221,10 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
                     0};
             p[4] = {pump->wants_input() ? STDIN_FILENO : -1, POLLIN, 0};
             n = 5;
+        } else if (relay) {
+            auto r = relay->poll_entries();
+            std::copy(r.begin(), r.end(), p.begin() + 3);
+            n = 7;
         }
         if (::poll(p.data(), n, -1) < 0) {
             if (errno == EINTR) continue;
@@ -210,6 +234,8 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
             if ((p[3].revents & POLLIN) != 0) pump->copy_output();
             if ((p[3].revents & POLLOUT) != 0) pump->write_master();
             if ((p[4].revents & (POLLIN | POLLHUP)) != 0) pump->read_stdin();
+        } else if (relay) {
+            relay->handle({p[3], p[4], p[5], p[6]});
         }
         if ((p[2].revents & POLLIN) != 0) {
             signalfd_siginfo si{};
@@ -237,6 +263,7 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
         if ((p[0].revents & POLLIN) != 0 && !status) status = session.wait();
     }
     if (pump) pump->drain();
+    if (relay) relay->drain();
     master.reset();
     raw.reset();
     finish_server();

@@ -26,6 +26,17 @@ Subcommand with_target(CLI::App* cmd, std::shared_ptr<TargetCommand<Options>> s,
             }};
 }
 
+// --elevate: the one place its help text lives, for attach and exec alike.
+void add_elevate_option(CLI::App* cmd, std::optional<std::string>& into) {
+    cmd->add_option("--elevate", into,
+                    "Do NOT apply these confinement layers of the container to the session "
+                    "(comma-separated): seccomp, caps, lsm, cgroup, limits (rlimits, "
+                    "oom_score_adj, umask, personality), keyring, fence (the ptrace fence), or "
+                    "all. Each lifted layer is something a compromised container may gain "
+                    "through the session; cntr warns at session start")
+        ->type_name("LIST");
+}
+
 }  // namespace
 
 Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
@@ -73,6 +84,7 @@ Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
     cmd->add_option("--path", s->opts.path,
                     "PATH policy: tools-only (default), tools-first, container-first")
         ->check(CLI::IsMember({"tools-only", "tools-first", "container-first"}));
+    add_elevate_option(cmd, s->opts.elevate);
     cmd->footer(
         "Examples:\n  cntr attach web\n  cntr attach -t process_id 4242 -- ps aux\n"
         "  cntr attach -t command 'nginx: master' -- ss -ltnp\n"
@@ -90,6 +102,7 @@ Subcommand add_exec(CLI::App& app, const std::vector<std::string>& command) {
         "Without CONTAINER it must run inside a 'cntr attach' session and uses that\n"
         "session's container (chroot into /var/lib/cntr).");
     add_target_options(cmd, s->opts.container, s->types, false);
+    add_elevate_option(cmd, s->opts.elevate);
     cmd->footer(
         "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
         "/");

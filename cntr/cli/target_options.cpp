@@ -4,8 +4,8 @@
 namespace cntr::cli {
 
 const std::vector<std::string> kOptionsWithValue = {
-    "-t", "--type", "--tools", "--pull", "--profile",        "--profiles",
-    "-u", "--user", "--shell", "--path", "--effective-user", "--host-sockets"};
+    "-t",     "--type",  "--tools", "--pull",           "--profile",      "--profiles", "-u",
+    "--user", "--shell", "--path",  "--effective-user", "--host-sockets", "--elevate"};
 
 std::string join(const std::vector<std::string>& v) {
     std::string out;

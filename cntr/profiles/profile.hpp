@@ -22,7 +22,9 @@ struct Profile {
     std::optional<std::string> user;
     std::optional<bool> writable_tools;                    // writable-tools: true
     std::optional<std::vector<std::string>> host_sockets;  // host-sockets: [x11, dbus]
-    std::string origin;                                    // "FILE:LINE" where it was defined
+    // Confinement layers this profile lifts (elevation.hpp); --elevate adds to them.
+    std::vector<std::string> elevate;
+    std::string origin;  // "FILE:LINE" where it was defined
 };
 
 // Where profiles are searched, in increasing precedence: a profile of the

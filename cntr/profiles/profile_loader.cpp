@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "elevation.hpp"
 #include "error.hpp"
 #include "profile.hpp"
 
@@ -16,8 +17,8 @@ namespace cntr {
 namespace {
 
 const std::set<std::string> kProfileKeys = {
-    "name", "match", "tools", "pull",           "env",
-    "path", "shell", "user",  "writable-tools", "host-sockets"};
+    "name",  "match", "tools",          "pull",         "env",    "path",
+    "shell", "user",  "writable-tools", "host-sockets", "elevate"};
 const std::set<std::string> kEnvKeys = {"inherit", "set", "unset"};
 
 class FileParser {
@@ -128,7 +129,7 @@ class FileParser {
             if (!kProfileKeys.contains(key))
                 fail(kv.first, "unknown key '" + key + "'",
                      "known: name, match, tools, pull, env, path, shell, user, writable-tools, "
-                     "host-sockets");
+                     "host-sockets, elevate");
             if (key == "name")
                 p.name = scalar(v, key);
             else if (key == "match")
@@ -160,6 +161,16 @@ class FileParser {
                 for (const auto& n : *p.host_sockets)
                     if (n != "x11" && n != "dbus")
                         fail(v, "unknown host socket '" + n + "'", "known: x11, dbus");
+            } else if (key == "elevate") {
+                p.elevate = names(v, key);
+                Elevation check;
+                for (const auto& layer : p.elevate) {
+                    try {
+                        parse_elevation(layer, check);
+                    } catch (const UserError& e) {
+                        fail(v, e.what(), "lifting a layer is an explicit, named choice");
+                    }
+                }
             } else
                 p.user = scalar(v, key);
         }

@@ -89,6 +89,7 @@ std::string profile_to_yaml(const Profile& p) {
     if (p.writable_tools) out << YAML::Key << "writable-tools" << YAML::Value << *p.writable_tools;
     if (p.host_sockets)
         out << YAML::Key << "host-sockets" << YAML::Value << YAML::Flow << *p.host_sockets;
+    if (!p.elevate.empty()) out << YAML::Key << "elevate" << YAML::Value << YAML::Flow << p.elevate;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
 }

@@ -187,3 +187,19 @@ TEST(Profiles, ListShowValidate) {
                   .exit_code,
               0);
 }
+
+// A profile may lift confinement layers by name (issue 12); cntr says so at
+// session start, and everything it does not name stays applied.
+TEST(AttachProfiles, ElevateKeyLiftsTheNamedLayerWithAWarning) {
+    ProfileDirs dirs;
+    DockerContainer c;
+    dirs.user("elevated.yaml", "name: elevated\nmatch: [" + c.name() + "]\nelevate: [seccomp]\n");
+    auto r = attach(c.name(), {"grep", "-E", "^(Seccomp|CapBnd):", "/proc/self/status"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.substr(r.out.find("Seccomp:")), "Seccomp:\t0\n") << r.out;
+    EXPECT_NE(r.err.find("elevated session: the container's seccomp confinement is NOT applied"),
+              std::string::npos)
+        << r.err;
+    // caps were not named: the bounding set is the container's (plus the fence).
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "CapBnd:\t00000008a80425fb") << r.out;
+}

@@ -93,3 +93,29 @@ TEST(TimezoneFor, NothingMeansUtc) {
     EXPECT_EQ(timezone_for(std::nullopt, false), "UTC");
     EXPECT_EQ(timezone_for("/somewhere/else", false), "UTC");
 }
+
+TEST(SessionEnvironment, NeverInheritsStartupVariablesUnlessTheProfileNamesThem) {
+    auto env = session_environment(input({"LD_PRELOAD=/x.so", "LD_AUDIT=/y.so", "BASH_ENV=/rc",
+                                          "MALLOC_CHECK_=3", "PYTHONSTARTUP=/s.py", "APP=1"}));
+    for (const char* name :
+         {"LD_PRELOAD", "LD_AUDIT", "BASH_ENV", "MALLOC_CHECK_", "PYTHONSTARTUP"})
+        EXPECT_FALSE(env_lookup(env, name)) << name;
+    EXPECT_EQ(env_lookup(env, "APP"), "1");
+
+    auto in = input({"LD_LIBRARY_PATH=/opt/lib", "LD_PRELOAD=/x.so"});
+    in.env.inherit = EnvPolicy::Inherit::list;
+    in.env.inherit_names = {"LD_LIBRARY_PATH"};
+    in.env.set = {{"PYTHONPATH", "/mine"}};
+    env = session_environment(in);
+    EXPECT_EQ(env_lookup(env, "LD_LIBRARY_PATH"), "/opt/lib");
+    EXPECT_EQ(env_lookup(env, "PYTHONPATH"), "/mine");
+    EXPECT_FALSE(env_lookup(env, "LD_PRELOAD"));
+}
+
+TEST(SessionEnvironment, StartupVariableNamesAreMatchedWhole) {
+    EXPECT_TRUE(is_startup_variable("LD_PRELOAD"));
+    EXPECT_TRUE(is_startup_variable("ENV"));
+    EXPECT_FALSE(is_startup_variable("ENVIRONMENT"));
+    EXPECT_FALSE(is_startup_variable("OLD_PRELOAD"));
+    EXPECT_FALSE(is_startup_variable("HOME"));
+}

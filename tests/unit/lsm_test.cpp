@@ -62,7 +62,7 @@ TEST(LsmExec, UnconfinedTargetsNeedNothing) {
     for (const char* label : {"", "unconfined", "kernel"}) {
         auto lsm = prepare_lsm_exec(label);
         EXPECT_TRUE(lsm.label.empty()) << label;
-        EXPECT_NO_THROW(apply_lsm_exec(lsm));
+        EXPECT_NO_THROW(apply_lsm_exec(lsm, -1));
     }
 }
 

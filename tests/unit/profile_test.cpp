@@ -110,7 +110,7 @@ TEST(ProfileFile, ErrorsNameFileLineColumnAndGiveAHint) {
     EXPECT_EQ(error_of(d.write("1.yaml", "name: x\nmatchh: [a]\n")),
               d.path() +
                   "/1.yaml:2:1: unknown key 'matchh' (known: name, match, tools, pull, env, path, "
-                  "shell, user, writable-tools, host-sockets)");
+                  "shell, user, writable-tools, host-sockets, elevate)");
     EXPECT_EQ(error_of(d.write("2.yaml", "name: x\npath: tools_first\n")),
               d.path() +
                   "/2.yaml:2:7: 'path' must be tools-first, container-first or tools-only "
@@ -169,4 +169,14 @@ TEST(ProfileYaml, ShowRoundTrips) {
     EXPECT_EQ(again.env->inherit, EnvPolicy::Inherit::none);
     EXPECT_EQ(again.env->set.at("A"), "1");
     EXPECT_EQ(again.path, PathPolicy::container_first);
+}
+
+TEST(ProfileFile, ElevateNamesLayersAndRejectsUnknownOnes) {
+    TempDir d;
+    auto profiles = load_profile_file(d.write("1.yaml", "name: x\nelevate: [seccomp, keyring]\n"));
+    ASSERT_EQ(profiles.size(), 1U);
+    EXPECT_EQ(profiles[0].elevate, (std::vector<std::string>{"seccomp", "keyring"}));
+    EXPECT_NE(error_of(d.write("2.yaml", "name: x\nelevate: [nothing]\n"))
+                  .find("2.yaml:2:10: unknown layer 'nothing'"),
+              std::string::npos);
 }
