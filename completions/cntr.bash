@@ -36,7 +36,7 @@ _cntr() {
     local sub="" i positional=0
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-        -t | --type | --tools | --pull | --profile | --profiles | -u | --user | --effective-user | --host-sockets | --shell | --path | --format) ((i++)) ;;
+        -t | --type | --tools | --pull | --profile | --profiles | -u | --user | --effective-user | --host-sockets | --elevate | --shell | --path | --format) ((i++)) ;;
         -*) ;;
         *) if [[ -z $sub ]]; then sub=${words[i]}; else positional=$((positional + 1)); fi ;;
         esac
@@ -64,7 +64,7 @@ _cntr() {
         ;;
     attach)
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "-h --help -t --type --tools --pull --profile --profiles -u --user --effective-user --writable-tools --keep-serving --host-sockets --shell --path --" -- "$cur"))
+            COMPREPLY=($(compgen -W "-h --help -t --type --tools --pull --profile --profiles -u --user --effective-user --writable-tools --keep-serving --host-sockets --elevate --shell --path --" -- "$cur"))
         elif ((positional == 0)); then
             COMPREPLY=($(compgen -W "$(_cntr_containers)" -- "$cur"))
         else
@@ -73,7 +73,7 @@ _cntr() {
         ;;
     exec)
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "-h --help -t --type --" -- "$cur"))
+            COMPREPLY=($(compgen -W "-h --help -t --type --elevate --" -- "$cur"))
         elif ((positional == 0)); then
             COMPREPLY=($(compgen -W "$(_cntr_containers)" -- "$cur"))
         fi

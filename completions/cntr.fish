@@ -29,7 +29,7 @@ function __cntr_needs_container
             continue
         end
         switch $w
-            case -t --type --tools --pull --profile --profiles -u --user --effective-user --host-sockets --shell --path --format
+            case -t --type --tools --pull --profile --profiles -u --user --effective-user --host-sockets --elevate --shell --path --format
                 set skip 1
             case '-*'
             case '*'
@@ -60,6 +60,7 @@ complete -c cntr -n "__fish_seen_subcommand_from attach" -l effective-user -x -a
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l writable-tools -d 'Serve the tools read-write as host root'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l keep-serving -d 'Keep serving the tools after the command'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l host-sockets -x -a 'x11 dbus x11,dbus' -d 'Host socket directories to mount'
+complete -c cntr -n "__fish_seen_subcommand_from attach exec" -l elevate -x -a 'seccomp caps lsm cgroup limits keyring fence all' -d 'Confinement layers NOT to apply'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l shell -x -a '(__fish_complete_command)' -d 'Shell to run'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l path -x -a 'tools-only tools-first container-first' -d 'PATH policy'
 complete -c cntr -n "__fish_seen_subcommand_from ps" -l format -x -a 'table json' -d 'Output format'
