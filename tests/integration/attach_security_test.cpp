@@ -275,3 +275,22 @@ TEST(AttachSecurity, KeepServingKeepsTheToolsForBackgroundJobs) {
     EXPECT_NE(kept.err.find("--keep-serving"), std::string::npos) << kept.err;
     EXPECT_TRUE(eventually([&] { return trim(c.exec({"cat", "/tmp/bg"}).out) == "bg-ok"; }, 10s));
 }
+
+// Row 12: the container's /etc/group decides the session's supplementary groups
+// (as `docker exec -u` does), so it must not decide access to host files: a group
+// line naming a host group gives the session that gid in the container, never the
+// host files of that group (the tools server answers as 65534, whatever the gids).
+TEST(AttachSecurity, ContainerGroupLinesGrantNoHostGroupFiles) {
+    constexpr gid_t kHostGroup = 4242;
+    HostPath dir("/srv/" + unique("cntr-security-group"), 0755);
+    HostPath secret(dir.path + "/group-secret", "HOST-GROUP-SECRET\n", 0640);
+    ASSERT_EQ(::chown(secret.path.c_str(), 0, kHostGroup), 0);
+    DockerContainer c;
+    ASSERT_EQ(c.exec({"sh", "-c", "echo cntrsecret:x:4242:app >> /etc/group"}).exit_code, 0);
+    auto r = run({kCntr, "attach", "-u", "app", c.name(), "--", "sh", "-c",
+                  "id -G; cat " + secret.path + " 2>&1; true"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The session has the gid, as docker exec -u app would: the test means something.
+    EXPECT_NE(r.out.find("4242"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("HOST-GROUP-SECRET"), std::string::npos) << r.out;
+}
