@@ -4,6 +4,12 @@
 // /proc/<session pid>/root while an admin runs `cntr attach`, and afterwards. Each
 // test fails if the attack works; each was seen to fail against cff1d5d.
 //
+// Since the ptrace fence (session_confinement.md), a container process without
+// CAP_SYS_PTRACE cannot open /proc/<session pid>/root at all. So that each row's
+// own defence is still tested, the attacks run twice where it matters: with every
+// layer, and with the fence lifted (`--elevate fence`), which leaves only the
+// tools' own defences (read-only, unprivileged server, ending the connection).
+//
 // The session's command writes its PID (in the container's PID namespace) to the
 // container's /tmp and waits for the attacker to say it is done, so the attack runs
 // while the session certainly exists, without sleeps.
@@ -98,6 +104,22 @@ ProcessResult attack_session(const DockerContainer& c, const std::vector<std::st
 
 std::string unique(const std::string& what) { return what + "-" + std::to_string(::getpid()); }
 
+// Every layer, and the tools' defences alone (the ptrace fence lifted).
+const std::vector<std::vector<std::string>> kLayerSets = {{}, {"--elevate", "fence"}};
+
+std::string layers_name(const std::vector<std::string>& extra) {
+    return extra.empty() ? "all layers" : "--elevate fence";
+}
+
+// A line of `text` starting with `prefix` (an /etc/shadow entry, not an error
+// message that happens to contain "root:").
+bool has_line_starting(const std::string& text, const std::string& prefix) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with(prefix)) return true;
+    return false;
+}
+
 }  // namespace
 
 // Row 1: host files that are not world-readable stay unreadable: a root-only file in
@@ -108,15 +130,19 @@ TEST(AttachSecurity, ContainerRootCannotReadRootOnlyHostFilesThroughTheSession) 
     for (const std::vector<std::string>& docker_args :
          {std::vector<std::string>{}, std::vector<std::string>{"--cap-drop=ALL"}}) {
         DockerContainer c(docker_args);
-        auto r = attack_session(
-            c, {}, {},
-            "cat /proc/$p/root" + secret.path +
-                " /proc/$p/root/etc/shadow 2>&1; ls /proc/$p/root/root 2>&1 | sed 's/^/LS:/'");
-        EXPECT_EQ(r.out.find("HOST-ROOT-SECRET"), std::string::npos)
-            << (docker_args.empty() ? "default caps" : docker_args[0]) << ": " << r.out;
-        EXPECT_EQ(r.out.find("root:"), std::string::npos) << "read /etc/shadow: " << r.out;
-        EXPECT_EQ(r.out.find("LS:" + unique("cntr-security-secret")), std::string::npos)
-            << "listed /root: " << r.out;
+        for (const auto& layers : kLayerSets) {
+            auto r = attack_session(c, layers, {},
+                                    "cat /proc/$p/root" + secret.path +
+                                        " /proc/$p/root/etc/shadow 2>&1; ls /proc/$p/root/root "
+                                        "2>&1 | sed 's/^/LS:/'");
+            const std::string what = (docker_args.empty() ? "default caps" : docker_args[0]) +
+                                     ", " + layers_name(layers);
+            EXPECT_EQ(r.out.find("HOST-ROOT-SECRET"), std::string::npos) << what << ": " << r.out;
+            EXPECT_FALSE(has_line_starting(r.out, "root:"))
+                << what << ": read /etc/shadow: " << r.out;
+            EXPECT_EQ(r.out.find("LS:" + unique("cntr-security-secret")), std::string::npos)
+                << what << ": listed /root: " << r.out;
+        }
     }
 }
 
@@ -126,8 +152,12 @@ TEST(AttachSecurity, ContainerUserCannotReadTheSameHostUsersPrivateFiles) {
     HostPath dir("/srv/" + unique("cntr-security-user"), 0755);
     HostPath secret(dir.path + "/private", "HOST-USER-SECRET\n", 0600, 1000);
     DockerContainer c({"--user", "1000"});
-    auto r = attack_session(c, {}, {"--user", "1000"}, "cat /proc/$p/root" + secret.path + " 2>&1");
-    EXPECT_EQ(r.out.find("HOST-USER-SECRET"), std::string::npos) << r.out;
+    for (const auto& layers : kLayerSets) {
+        auto r = attack_session(c, layers, {"--user", "1000"},
+                                "cat /proc/$p/root" + secret.path + " 2>&1");
+        EXPECT_EQ(r.out.find("HOST-USER-SECRET"), std::string::npos)
+            << layers_name(layers) << ": " << r.out;
+    }
 }
 
 // Row 1: no host file can be written or created through the session.
@@ -135,13 +165,15 @@ TEST(AttachSecurity, ContainerRootCannotWriteHostFilesThroughTheSession) {
     HostPath dir("/srv/" + unique("cntr-security-write"), 0755);
     HostPath target(dir.path + "/target", "ORIGINAL\n", 0644);
     DockerContainer c;
-    auto r = attack_session(c, {}, {},
-                            "echo OVERWRITTEN > /proc/$p/root" + target.path +
-                                "; echo x > /proc/$p/root" + dir.path +
-                                "/created; mkdir /proc/$p/root" + dir.path + "/d");
-    EXPECT_EQ(read_text(target.path), "ORIGINAL\n") << r.err;
-    EXPECT_FALSE(std::filesystem::exists(dir.path + "/created")) << r.err;
-    EXPECT_FALSE(std::filesystem::exists(dir.path + "/d")) << r.err;
+    for (const auto& layers : kLayerSets) {
+        auto r = attack_session(c, layers, {},
+                                "echo OVERWRITTEN > /proc/$p/root" + target.path +
+                                    "; echo x > /proc/$p/root" + dir.path +
+                                    "/created; mkdir /proc/$p/root" + dir.path + "/d");
+        EXPECT_EQ(read_text(target.path), "ORIGINAL\n") << layers_name(layers) << ": " << r.err;
+        EXPECT_FALSE(std::filesystem::exists(dir.path + "/created")) << layers_name(layers);
+        EXPECT_FALSE(std::filesystem::exists(dir.path + "/d")) << layers_name(layers);
+    }
 }
 
 // Row 1, positive: --writable-tools restores writes to the tools (documented opt-in).
@@ -185,7 +217,9 @@ TEST(AttachSecurity, SessionHasPrivateWritableScratchThatDisappears) {
 }
 
 // Row 2: a container process that kept a directory of the tools as its cwd reads
-// nothing of the host once the session has ended, not even files made later.
+// nothing of the host once the session has ended, not even files made later. The
+// fence is lifted so that the holder can take the cwd at all (with it, the cd
+// itself is refused): what is tested is that the connection ends.
 TEST(AttachSecurity, HeldCwdInTheToolsReachesNothingAfterTheSession) {
     HostPath dir("/srv/" + unique("cntr-security-after"), 0755);
     DockerContainer c;
@@ -201,7 +235,9 @@ TEST(AttachSecurity, HeldCwdInTheToolsReachesNothingAfterTheSession) {
     });
     // A deadline shorter than the holder's: a server left serving (the old behaviour)
     // keeps cntr's stderr open, and the attack must still get its chance then.
-    auto s = run({kCntr, "attach", c.name(), "--", "sh", "-c", session_script()}, {}, 20s);
+    auto s =
+        run({kCntr, "attach", "--elevate", "fence", c.name(), "--", "sh", "-c", session_script()},
+            {}, 20s);
     EXPECT_EQ(s.exit_code, 0) << s.err;
     HostPath later(dir.path + "/later", "HOST-FILE-MADE-LATER\n", 0644);
     c.exec({"touch", "/tmp/cntr-session-over"});
@@ -242,9 +278,10 @@ TEST(AttachSecurity, HostSocketsAreOnlyThereWhenAskedFor) {
         "python3 -c \"import socket,sys; s = socket.socket(socket.AF_UNIX); "
         "s.connect(sys.argv[1]); print('CONNECTED')\" /proc/$p/root" +
         path + " 2>&1 | tail -1";
-    auto by_default = attack_session(c, {}, {}, client);
+    // The fence lifted: with it the container reaches nothing under /proc/<pid>/root.
+    auto by_default = attack_session(c, {"--elevate", "fence"}, {}, client);
     EXPECT_EQ(by_default.out.find("CONNECTED"), std::string::npos) << by_default.out;
-    auto asked = attack_session(c, {"--host-sockets", "x11"}, {}, client);
+    auto asked = attack_session(c, {"--elevate", "fence", "--host-sockets", "x11"}, {}, client);
     EXPECT_NE(asked.out.find("CONNECTED"), std::string::npos) << asked.out << asked.err;
 }
 

@@ -1,5 +1,8 @@
 // cntr exec, from the host and from inside an attach session.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
@@ -24,8 +27,18 @@ TEST(Exec, ExitStatusAndStdinPassThrough) {
 
 TEST(Exec, FromInsideASessionUsesTheSessionsContainer) {
     DockerContainer c({"-e", "PATH=/bin:/sbin"});
+    // The session sees the host's /tmp and /var/tmp as private scratch, and a build
+    // tree may live there (CI clones into /tmp): run a copy of cntr from a world-
+    // readable host directory, as an installed cntr would be.
+    const std::string dir = "/srv/cntr-exec-test-" + std::to_string(::getpid());
+    struct Copy {
+        std::string dir;
+        ~Copy() { std::filesystem::remove_all(dir); }
+    } copy{dir};
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(kCntr, dir + "/cntr");
     auto r =
-        attach(c.name(), {kCntr, "exec", "--", "sh", "-c",
+        attach(c.name(), {dir + "/cntr", "exec", "--", "sh", "-c",
                           "echo $PATH; test -e /usr/bin/python3 || echo container-root; date +%Z"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "/bin:/sbin\ncontainer-root\nJST\n");
