@@ -6,12 +6,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
+
+#include "error.hpp"
+#include "text.hpp"
 
 namespace cntr::fatimg {
 
 namespace {
+
+// All response headers together (every redirect included): far above what a registry
+// sends, and a bound on what a server streaming header lines can make us keep.
+constexpr size_t kMaxHeaderBytes = 256u << 10;
 
 struct Transfer {
     HttpResponse* resp = nullptr;
@@ -19,10 +27,22 @@ struct Transfer {
     const HttpOptions* opts = nullptr;
     std::exception_ptr error;
     curl_off_t last_drawn = -1;
+    size_t header_bytes = 0;
+    uint64_t streamed = 0;
 };
+
+template <typename... Args>
+size_t fail_transfer(Transfer* t, fmt::format_string<Args...> f, Args&&... args) {
+    t->error = std::make_exception_ptr(UserError(fmt::format(f, std::forward<Args>(args)...)));
+    return 0;  // aborts the transfer
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
+    t->header_bytes += size * n;
+    if (t->header_bytes > kMaxHeaderBytes)
+        return fail_transfer(t, "{}: the server sent more than {} KiB of response headers",
+                             t->opts->what, kMaxHeaderBytes >> 10);
     std::string line(data, size * n);
     if (line.starts_with("HTTP/")) {
         // A new response (after a redirect or 100): the status is needed before the
@@ -46,17 +66,33 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
-    if (t->sink && *t->sink && t->resp->status / 100 == 2) {
+    const size_t len = size * n;
+    const bool ok = t->resp->status / 100 == 2;
+    if (t->sink && *t->sink && ok) {
+        t->streamed += len;
+        if (t->opts->max_stream && t->streamed > t->opts->max_stream)
+            return fail_transfer(t, "{}: the server sent more than the {} bytes expected",
+                                 t->opts->what, t->opts->max_stream);
         try {
-            (*t->sink)(data, size * n);
+            (*t->sink)(data, len);
         } catch (...) {
             t->error = std::current_exception();
             return 0;  // aborts the transfer
         }
-    } else {
-        t->resp->body.append(data, size * n);
+        return len;
     }
-    return size * n;
+    auto& body = t->resp->body;
+    if (body.size() + len > t->opts->max_body) {
+        if (ok)
+            return fail_transfer(t, "{}: the server sent a reply of more than {} KiB (limit)",
+                                 t->opts->what, t->opts->max_body >> 10);
+        // An error reply: its start is enough to explain it; stop reading the rest.
+        body.append(data, t->opts->max_body - body.size());
+        t->resp->body_truncated = true;
+        return 0;
+    }
+    body.append(data, len);
+    return len;
 }
 
 int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
@@ -80,11 +116,42 @@ void global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+void check_request(const std::string& url, const std::vector<std::string>& headers,
+                   const HttpOptions& opts) {
+    std::string scheme = url.substr(0, url.find(':'));
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    if ((scheme != "http" && scheme != "https") || !is_printable(url))
+        throw UserError(
+            fmt::format("{}: refusing to fetch \"{}\": only http:// and https:// URLs "
+                        "are followed",
+                        opts.what, printable(url)));
+    // A value with CR/LF would add headers of the server's choosing (a token is
+    // server-chosen text), one with NUL would cut it.
+    for (const auto& h : headers)
+        if (!is_printable(h))
+            throw UserError(
+                fmt::format("{}: refusing to send the request header \"{}\": its value has control "
+                            "characters",
+                            opts.what, printable(h.substr(0, h.find(':')))));
+}
+
 }  // namespace
+
+long low_speed_time() {
+    if (const char* e = std::getenv("CNTR_FATIMG_LOW_SPEED_TIME"); e && *e) {
+        char* end = nullptr;
+        long v = std::strtol(e, &end, 10);
+        if (*end == '\0' && v > 0) return v;
+        throw UserError(fmt::format("CNTR_FATIMG_LOW_SPEED_TIME=\"{}\" is not a number of seconds",
+                                    printable(e)));
+    }
+    return 30;
+}
 
 HttpResponse http_get(const std::string& url, const std::vector<std::string>& headers,
                       const HttpOptions& opts, const Sink& sink) {
     global_init();
+    check_request(url, headers, opts);
     HttpResponse resp;
     std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> hl(nullptr, curl_slist_free_all);
@@ -96,14 +163,19 @@ HttpResponse http_get(const std::string& url, const std::vector<std::string>& he
     char errbuf[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
     curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, hl.get());
+    // Only HTTP(S), for the first request and for every redirect: a registry or token
+    // realm must not make us speak gopher/dict/file/ftp/... to anything.
+    curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c.get(), CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(c.get(), CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT, 30L);
-    // Abort a stalled transfer (less than 1 byte/s for 60 s) instead of hanging forever.
-    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_TIME, 60L);
+    // Abort a stalled or trickling transfer (under 1 KiB/s for 30 s) instead of holding
+    // the store lock for as long as the server likes.
+    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_LIMIT, kLowSpeedBytes);
+    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_TIME, low_speed_time());
     curl_easy_setopt(c.get(), CURLOPT_USERAGENT, "cntr-fatimg");
     curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, &t);
@@ -128,6 +200,7 @@ HttpResponse http_get(const std::string& url, const std::vector<std::string>& he
     if (opts.progress) [[maybe_unused]]
         auto r = ::write(STDERR_FILENO, "\n", 1);
     if (t.error) std::rethrow_exception(t.error);
+    if (rc == CURLE_WRITE_ERROR && resp.body_truncated) rc = CURLE_OK;  // we cut it on purpose
     resp.curl_code = rc;
     if (rc != CURLE_OK) resp.curl_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &resp.status);
