@@ -32,7 +32,12 @@ Scratch::~Scratch() {
     fs::remove_all(dir_, ec);
 }
 
-std::string fatimg_binary() { return CNTR_FATIMG_BINARY; }
+// $CNTR_FATIMG_TEST_BINARY runs the suite against another build (e.g. an older
+// commit, to see a test fail without its fix).
+std::string fatimg_binary() {
+    const char* other = std::getenv("CNTR_FATIMG_TEST_BINARY");
+    return other && *other ? other : CNTR_FATIMG_BINARY;
+}
 
 cntr::test::ProcessResult fatimg(const std::string& store, const std::vector<std::string>& args,
                                  std::chrono::seconds deadline) {
