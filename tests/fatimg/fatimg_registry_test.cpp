@@ -305,7 +305,7 @@ TEST_F(FatimgRegistry, UnknownCaIsAClearErrorAndTlsVerifyFalseSkipsIt) {
 }
 
 TEST_F(FatimgRegistry, TamperedBlobInRegistryStorageIsRefusedNamingDigest) {
-    std::string ref = push_anon("tamper", small_image("tamper-me"));
+    std::string ref = push_anon("tamper", small_image(unique("tamper-me")));
     // The first layer's blob in the registry's storage: flip one byte, keep the size.
     std::string layout = scratch.dir() + "/layout-tamper";
     auto idx = json::parse(read_text(layout + "/index.json"));
@@ -330,7 +330,7 @@ TEST_F(FatimgRegistry, TamperedBlobInRegistryStorageIsRefusedNamingDigest) {
 }
 
 TEST_F(FatimgRegistry, TamperedManifestInRegistryStorageIsRefused) {
-    std::string ref = push_anon("tamper-manifest", small_image("tamper-manifest"));
+    std::string ref = push_anon("tamper-manifest", small_image(unique("tamper-manifest")));
     std::string layout = scratch.dir() + "/layout-tamper-manifest";
     std::string digest = json::parse(read_text(layout + "/index.json"))["manifests"][0]["digest"];
     std::string hex = digest.substr(7);
