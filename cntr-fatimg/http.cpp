@@ -26,7 +26,6 @@ struct Transfer {
     const Sink* sink = nullptr;
     const HttpOptions* opts = nullptr;
     std::exception_ptr error;
-    curl_off_t last_drawn = -1;
     size_t header_bytes = 0;
     uint64_t streamed = 0;
 };
@@ -93,22 +92,6 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     }
     body.append(data, len);
     return len;
-}
-
-int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
-    auto* t = static_cast<Transfer*>(user);
-    if (now == t->last_drawn || (now != total && now - t->last_drawn < (1 << 18))) return 0;
-    t->last_drawn = now;
-    constexpr int width = 30;
-    int filled = total > 0 ? static_cast<int>(width * now / total) : 0;
-    std::string bar(static_cast<size_t>(filled), '=');
-    bar.resize(width, ' ');
-    std::string line = total > 0
-                           ? fmt::format("\r{} [{}] {:.1f}/{:.1f} MB ", t->opts->progress_label,
-                                         bar, now / 1e6, total / 1e6)
-                           : fmt::format("\r{} {:.1f} MB ", t->opts->progress_label, now / 1e6);
-    [[maybe_unused]] auto r = ::write(STDERR_FILENO, line.data(), line.size());
-    return 0;
 }
 
 void global_init() {
@@ -191,14 +174,7 @@ HttpResponse http_get(const std::string& url, const std::vector<std::string>& he
                        CURL_BLOB_COPY};
         curl_easy_setopt(c.get(), CURLOPT_CAINFO_BLOB, &blob);
     }
-    if (opts.progress) {
-        curl_easy_setopt(c.get(), CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c.get(), CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c.get(), CURLOPT_XFERINFODATA, &t);
-    }
     CURLcode rc = curl_easy_perform(c.get());
-    if (opts.progress) [[maybe_unused]]
-        auto r = ::write(STDERR_FILENO, "\n", 1);
     if (t.error) std::rethrow_exception(t.error);
     if (rc == CURLE_WRITE_ERROR && resp.body_truncated) rc = CURLE_OK;  // we cut it on purpose
     resp.curl_code = rc;

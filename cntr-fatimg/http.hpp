@@ -27,8 +27,6 @@ struct HttpOptions {
     bool tls_verify = true;
     std::string ca_bundle;    // PEM data: system store + extra CAs (empty: curl's default)
     std::string unix_socket;  // talk HTTP over this unix socket instead of TCP
-    bool progress = false;    // draw a progress bar on stderr
-    std::string progress_label;
     // In-memory bodies (every non-2xx body, and 2xx bodies without a sink): bytes kept.
     // An error body is cut there; a 2xx body beyond it fails the request.
     size_t max_body = kSmallBodyLimit;

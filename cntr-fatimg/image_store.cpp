@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "importers.hpp"
 #include "json_limits.hpp"
 #include "log.hpp"
+#include "progress.hpp"
 #include "reference.hpp"
 #include "registry.hpp"
 #include "store.hpp"
@@ -60,7 +62,17 @@ std::string fetch_and_commit(const Reference& ref, const std::string& key, PullP
     }
     Staging staging(store.tmp_dir());
     std::string manifest = stage(ref, cfg, store, staging, opts);
-    return store.commit(key, staging, manifest, ref.key(), opts.limits);
+    if (path_exists(store.rootfs_path(manifest)))
+        return store.commit(key, staging, manifest, ref.key(), opts.limits);
+    // Unpacking takes as long as the download for images of many small files: say so.
+    PullProgress steps(cfg.progress, key, 0, 0);
+    steps.step("unpacking");
+    const auto start = std::chrono::steady_clock::now();
+    std::string rootfs = store.commit(key, staging, manifest, ref.key(), opts.limits);
+    steps.step(fmt::format(
+        "unpacked in {:.1f} s",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+    return rootfs;
 }
 
 }  // namespace

@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
     pull->add_option("--tls-verify", tls, "Verify the registry's TLS certificate (default true)")
         ->check(CLI::IsMember({"true", "false"}));
     bool quiet = false;
-    pull->add_flag("-q,--quiet", quiet, "No progress bar");
+    pull->add_flag("-q,--quiet", quiet, "No progress output");
     std::string platform, max_size;
     uint64_t max_entries = 0;
     for (auto* sub : {pull}) {

@@ -8,6 +8,9 @@
 // indexes/lists (an index is resolved to linux/amd64 and fetched by digest);
 // GET /v2/REPO/blobs/DIGEST for the config and each layer, hashed while streaming
 // to the staging area (BlobWriter), so a blob is verified before anything uses it.
+// Layers are fetched by up to kParallelBlobs transfers at once: one TCP stream is
+// often held back by its window while the others fill the link, and hashing and
+// writing of one overlaps the network wait of another.
 //
 // Scheme: HTTPS always, except that a registry on the loopback address
 // (localhost, 127.0.0.0/8, ::1: parsed, see url_policy.hpp) or one used with
@@ -25,8 +28,11 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "auth.hpp"
 #include "digest.hpp"
@@ -35,6 +41,7 @@
 #include "importers.hpp"
 #include "json_limits.hpp"
 #include "log.hpp"
+#include "progress.hpp"
 #include "text.hpp"
 #include "url_policy.hpp"
 
@@ -43,6 +50,10 @@ namespace cntr::fatimg {
 using json = nlohmann::json;
 
 namespace {
+
+// Concurrent blob transfers of one pull: enough to fill a link that one stream
+// cannot, few enough not to look like abuse to a registry (docker pulls 3 at a time).
+constexpr size_t kParallelBlobs = 3;
 
 constexpr const char* kAccept =
     "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
@@ -84,7 +95,6 @@ class Registry {
         : ref_(ref), creds_(find_credentials(ref.registry, cfg.creds)) {
         opts_.tls_verify = cfg.tls_verify.value_or(true);
         if (opts_.tls_verify) opts_.ca_bundle = ca_bundle_for(ref.registry);
-        progress_ = cfg.progress && ::isatty(STDERR_FILENO);
         opts_.what = "registry " + ref_.registry;
         connect();
     }
@@ -122,22 +132,30 @@ class Registry {
         return {body, digest};
     }
 
-    // `size` is the size the manifest declares: not one byte more is read.
-    void blob(const std::string& digest, uint64_t size, Staging& staging) {
+    // `size` is the size the manifest declares: not one byte more is read. Safe to
+    // call from several threads at once (each its own transfer and BlobWriter).
+    // `stop` set by another thread ends this transfer early.
+    void blob(const std::string& digest, uint64_t size, bool layer, Staging& staging,
+              PullProgress& progress, const std::atomic<bool>& stop) {
         BlobWriter w(staging, digest, ref_.name(), size);
         HttpOptions o = opts_;
         o.max_stream = size;
         o.what = fmt::format("registry {}: blob {} of {} (declared {} bytes)", ref_.registry,
                              digest, ref_.name(), size);
-        o.progress = progress_;
-        o.progress_label = digest.substr(7, 12);
         auto r = get(
-            "/blobs/" + digest, {}, [&](const char* d, size_t n) { w.write(d, n); }, &o);
+            "/blobs/" + digest, {},
+            [&](const char* d, size_t n) {
+                if (stop) throw UserError("stopped: another download failed");
+                w.write(d, n);
+                progress.add_bytes(n);
+            },
+            &o);
         if (r.status == 404)
             throw UserError(fmt::format("registry {} has no blob {} for {} (image incomplete?)",
                                         ref_.registry, digest, ref_.name()));
         expect_ok(r, "blob " + digest);
         w.finish();
+        progress.blob_done((layer ? "layer " : "config ") + digest.substr(0, 19), size, layer);
     }
 
   private:
@@ -147,7 +165,10 @@ class Registry {
 
     HttpResponse raw_get(const std::string& u, std::vector<std::string> headers,
                          const Sink& sink = nullptr, const HttpOptions* o = nullptr) {
-        if (!auth_header_.empty()) headers.push_back(auth_header_);
+        {
+            std::lock_guard<std::mutex> lock(auth_mu_);
+            if (!auth_header_.empty()) headers.push_back(auth_header_);
+        }
         return http_get(u, headers, o ? *o : opts_, sink);
     }
 
@@ -155,8 +176,16 @@ class Registry {
                      const Sink& sink = nullptr, const HttpOptions* o = nullptr) {
         auto r = raw_get(url(path), headers, sink, o);
         transport_check(r);
-        if (r.status == 401 && !auth_tried_) {
-            authenticate(r);
+        bool retry = false;
+        {
+            // Parallel blob downloads may all meet the first 401; one authenticates.
+            std::lock_guard<std::mutex> lock(auth_mu_);
+            if (r.status == 401 && !auth_tried_) {
+                authenticate(r);
+                retry = true;
+            }
+        }
+        if (retry) {
             r = raw_get(url(path), headers, sink, o);
             transport_check(r);
         }
@@ -286,7 +315,7 @@ class Registry {
     Reference ref_;
     std::optional<Credentials> creds_;
     HttpOptions opts_;
-    bool progress_ = false;
+    std::mutex auth_mu_;  // auth_header_ and auth_tried_, with parallel downloads
     std::string base_;
     std::string auth_header_;
     bool auth_tried_ = false;
@@ -314,14 +343,54 @@ std::string stage_registry_image(const Reference& ref, const StoreConfig& cfg, c
     auto [body, digest] = resolve(reg, ref, opts.platform);
     ManifestInfo m = parse_manifest(body, "manifest " + digest + " of " + ref.name());
     staging.add_bytes(body, digest, ref.name());
-    if (!store.has_blob(m.config)) reg.blob(m.config, m.config_size, staging);
+    struct Want {
+        std::string digest;
+        uint64_t size;
+        bool layer;
+    };
+    std::vector<Want> wanted;
+    if (!store.has_blob(m.config)) wanted.push_back({m.config, m.config_size, false});
     for (const auto& l : m.layers) {
         if (store.has_blob(l.digest)) {
             log::debug("layer {} already in the store; not downloaded", l.digest);
             continue;
         }
-        if (!staging.has(l.digest)) reg.blob(l.digest, l.size, staging);
+        bool dup = false;  // an image may list one layer twice
+        for (const auto& w : wanted) dup = dup || w.digest == l.digest;
+        if (!dup) wanted.push_back({l.digest, l.size, true});
     }
+    uint64_t total = 0;
+    size_t layers = 0;
+    for (const auto& w : wanted) {
+        total += w.size;
+        layers += w.layer ? 1 : 0;
+    }
+    PullProgress progress(cfg.progress, ref.name(), layers, total);
+
+    // A few workers take the next blob in manifest order; the first failure stops
+    // the others (their transfers end at their next chunk) and is the one reported.
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex err_mu;
+    std::exception_ptr first_error;
+    auto worker = [&] {
+        for (size_t i; !stop && (i = next++) < wanted.size();) {
+            try {
+                reg.blob(wanted[i].digest, wanted[i].size, wanted[i].layer, staging, progress,
+                         stop);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(err_mu);
+                if (!first_error && !stop) first_error = std::current_exception();
+                stop = true;
+            }
+        }
+    };
+    const size_t n = std::min(kParallelBlobs, wanted.size());
+    std::vector<std::jthread> threads;
+    for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+    worker();
+    threads.clear();  // joins
+    if (first_error) std::rethrow_exception(first_error);
     return digest;
 }
 

@@ -484,5 +484,30 @@ TEST_F(Hostile, ErrorsAreUserErrorsWithPrintableText) {
     EXPECT_NE(e.err.find("\\x1b]0;owned\\x07"), npos) << e.err;
 }
 
+// ---- bounded parallel layer downloads ------------------------------------------------
+
+TEST_F(Hostile, LayersAreDownloadedInParallelAtMostThreeAtATime) {
+    std::vector<Layer> layers;
+    for (int i = 0; i < 6; ++i) {
+        Layer l;
+        l.entries = {file("layer" + std::to_string(i), std::string(1000, 'a' + i))};
+        layers.push_back(l);
+    }
+    Served img = load_layout(layout("parallel", layers));
+    // Each blob answer waits (at most 5 s) until a second download is open: a client
+    // fetching one blob after another still finishes, and is seen doing so.
+    HostileServer reg(registry_of(img, [&](HostileServer& s, int, const std::string&) {
+        for (int i = 0; i < 100 && s.active() < 2 && !s.stopping(); ++i) ::usleep(50000);
+        return false;  // served by registry_of
+    }));
+    auto m = fatimg_run({"pull", reg.hostport() + "/tools:v1"});
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    for (int i = 0; i < 6; ++i)
+        EXPECT_EQ(read_text(cntr::test::trim(m.out) + "/layer" + std::to_string(i)),
+                  std::string(1000, 'a' + i));
+    EXPECT_GE(reg.max_active(), 2) << "blobs were fetched one after another";
+    EXPECT_LE(reg.max_active(), 3) << "more than 3 downloads at once";
+}
+
 }  // namespace
 }  // namespace cntr::fatimg::test

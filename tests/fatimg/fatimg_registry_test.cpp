@@ -440,7 +440,7 @@ TEST_F(FatimgRegistry, PullKilledMidDownloadLeavesStoreAsBefore) {
     EXPECT_TRUE(fs::is_empty(scratch.store() + "/tmp")) << "the next run removed the leftovers";
 }
 
-TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
+TEST_F(FatimgRegistry, ProgressIsOneLineOnATerminalAndPlainStepsElsewhere) {
     Layer l;
     l.entries = {file("blob", std::string(3u << 20, 'x'))};
     l.compression = Compression::none;
@@ -452,15 +452,21 @@ TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
     auto tty = cntr::test::run_on_pty({fatimg_binary(), "--root", scratch.store(), "pull", ref},
                                       winsize{24, 80, 0, 0}, [](int, const std::string&) {});
     EXPECT_EQ(tty.exit_code, 0) << tty.out;
-    EXPECT_NE(tty.out.find("=] 3.1/3.1 MB"), std::string::npos) << tty.out;
+    EXPECT_NE(tty.out.find("3.1/3.1 MB, 1/1 layers"), std::string::npos) << tty.out;
+    // Not a terminal: one plain line per finished step, no carriage returns.
     auto piped = fatimg(scratch.dir() + "/store2", {"pull", ref});
     EXPECT_EQ(piped.exit_code, 0) << piped.err;
-    EXPECT_EQ(piped.err, "");
+    EXPECT_NE(piped.err.find(ref + ": layer sha256:"), std::string::npos) << piped.err;
+    EXPECT_NE(piped.err.find(" done (3.1 MB, 1/1 layers)\n"), std::string::npos) << piped.err;
+    EXPECT_NE(piped.err.find(": unpacking\n"), std::string::npos) << piped.err;
+    EXPECT_NE(piped.err.find(": unpacked in "), std::string::npos) << piped.err;
+    EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
     auto quiet = cntr::test::run_on_pty(
         {fatimg_binary(), "--root", scratch.dir() + "/store3", "pull", "-q", ref},
         winsize{24, 80, 0, 0}, [](int, const std::string&) {});
-    EXPECT_EQ(quiet.exit_code, 0) << quiet.out;  // a failed pull prints no bar either
+    EXPECT_EQ(quiet.exit_code, 0) << quiet.out;
     EXPECT_EQ(quiet.out.find("MB"), std::string::npos) << quiet.out;
+    EXPECT_EQ(quiet.out.find("unpack"), std::string::npos) << quiet.out;
 }
 
 TEST_F(FatimgRegistry, LayersAlreadyInTheStoreAreReused) {

@@ -58,6 +58,7 @@ HostileServer::~HostileServer() {
     stop_ = true;
     [[maybe_unused]] auto r = ::write(wake_[1].get(), "x", 1);
     thread_.join();
+    for (auto& w : workers_) w.join();
 }
 
 std::string HostileServer::hostport() const { return address_ + ":" + std::to_string(port_); }
@@ -73,10 +74,18 @@ void HostileServer::serve() {
         if (::poll(pf, 2, -1) < 0 && errno != EINTR) return;
         if (pf[1].revents) return;
         if (!(pf[0].revents & POLLIN)) continue;
-        Fd conn(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (!conn) continue;
+        int fd = ::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) continue;
         ++connections_;
-        one_connection(conn.get());
+        int now = ++active_;
+        for (int m = max_active_; now > m && !max_active_.compare_exchange_weak(m, now);) {
+        }
+        workers_.emplace_back([this, fd] {
+            Fd conn(fd);
+            one_connection(conn.get());
+            conn.reset();
+            --active_;
+        });
     }
 }
 

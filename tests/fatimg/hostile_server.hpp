@@ -28,8 +28,8 @@ struct HttpRequest {
 
 class HostileServer {
   public:
-    // Called for each request, on the server's thread; writes the response to `fd`
-    // (with the helpers below). The connection is closed after each response.
+    // Called for each request, on a thread of its connection; writes the response to
+    // `fd` (with the helpers below). The connection is closed after each response.
     using Handler = std::function<void(HostileServer&, int fd, const HttpRequest&)>;
 
     explicit HostileServer(Handler handler, const std::string& address = "127.0.0.1");
@@ -40,6 +40,9 @@ class HostileServer {
     [[nodiscard]] std::string hostport() const;  // "127.0.0.1:PORT"
     [[nodiscard]] std::vector<HttpRequest> requests() const;
     [[nodiscard]] int connections() const { return connections_; }
+    // Connections open at once: now, and the most there ever were.
+    [[nodiscard]] int active() const { return active_; }
+    [[nodiscard]] int max_active() const { return max_active_; }
     // Body bytes the peer took (what send() accepted), over all responses.
     [[nodiscard]] uint64_t bytes_sent() const { return sent_; }
     [[nodiscard]] bool stopping() const { return stop_; }
@@ -62,11 +65,12 @@ class HostileServer {
     Fd listen_;
     Fd wake_[2];
     std::atomic<bool> stop_{false};
-    std::atomic<int> connections_{0};
+    std::atomic<int> connections_{0}, active_{0}, max_active_{0};
     std::atomic<uint64_t> sent_{0};
     mutable std::mutex mu_;
     std::vector<HttpRequest> requests_;
     std::thread thread_;
+    std::vector<std::thread> workers_;  // one per connection, joined on destruction
 };
 
 }  // namespace cntr::fatimg::test
