@@ -54,7 +54,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     auto colon = line.find(':');
     if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        name = ascii_lower(std::move(name));
         std::string value = line.substr(colon + 1);
         auto b = value.find_first_not_of(" \t");
         auto e = value.find_last_not_of(" \t\r\n");
@@ -69,7 +69,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     const bool ok = t->resp->status / 100 == 2;
     if (t->sink && *t->sink && ok) {
         t->streamed += len;
-        if (t->opts->max_stream && t->streamed > t->opts->max_stream)
+        if (t->streamed > t->opts->max_stream)
             return fail_transfer(t, "{}: the server sent more than the {} bytes expected",
                                  t->opts->what, t->opts->max_stream);
         try {
@@ -102,7 +102,7 @@ void global_init() {
 void check_request(const std::string& url, const std::vector<std::string>& headers,
                    const HttpOptions& opts) {
     std::string scheme = url.substr(0, url.find(':'));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    scheme = ascii_lower(std::move(scheme));
     if ((scheme != "http" && scheme != "https") || !is_printable(url))
         throw UserError(
             fmt::format("{}: refusing to fetch \"{}\": only http:// and https:// URLs "

@@ -31,8 +31,8 @@ struct HttpOptions {
     // An error body is cut there; a 2xx body beyond it fails the request.
     size_t max_body = kSmallBodyLimit;
     // 2xx bodies given to a sink: more bytes than this fail the request (a blob is
-    // never read beyond the size its descriptor declares). 0: no limit.
-    uint64_t max_stream = 0;
+    // never read beyond the size its descriptor declares, which may be 0).
+    uint64_t max_stream = UINT64_MAX;
     // What the bounded bytes are, for the error ("blob sha256:... (declared 101 bytes)").
     std::string what = "HTTP request";
 };

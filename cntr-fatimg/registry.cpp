@@ -60,35 +60,6 @@ constexpr const char* kAccept =
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.docker.distribution.manifest.v2+json";
 
-std::map<std::string, std::string> parse_challenge(const std::string& h, std::string& scheme) {
-    std::map<std::string, std::string> out;
-    auto sp = h.find(' ');
-    scheme = h.substr(0, sp);
-    for (auto& c : scheme) c = static_cast<char>(::tolower(c));
-    if (sp == std::string::npos) return out;
-    std::string rest = h.substr(sp + 1);
-    size_t i = 0;
-    while (i < rest.size()) {
-        while (i < rest.size() && (rest[i] == ' ' || rest[i] == ',')) ++i;
-        auto eq = rest.find('=', i);
-        if (eq == std::string::npos) break;
-        std::string key = rest.substr(i, eq - i);
-        std::string val;
-        i = eq + 1;
-        if (i < rest.size() && rest[i] == '"') {
-            auto end = rest.find('"', i + 1);
-            val = rest.substr(i + 1, end - i - 1);
-            i = end == std::string::npos ? rest.size() : end + 1;
-        } else {
-            auto end = rest.find(',', i);
-            val = rest.substr(i, end - i);
-            i = end == std::string::npos ? rest.size() : end;
-        }
-        out[key] = val;
-    }
-    return out;
-}
-
 class Registry {
   public:
     Registry(const Reference& ref, const StoreConfig& cfg)

@@ -45,6 +45,12 @@ std::string printable(std::string_view s) {
     return out;
 }
 
+std::string ascii_lower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
 bool is_printable(std::string_view s) {
     for (size_t i = 0; i < s.size();) {
         size_t n = printable_len(s, i);

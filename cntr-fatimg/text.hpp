@@ -14,6 +14,10 @@ namespace cntr::fatimg {
 // UTF-8 (file names in any language) is kept.
 std::string printable(std::string_view s);
 
+// `s` with A-Z lowered and every other byte kept (::tolower of a byte >= 0x80 in a
+// plain char is undefined, and locale-dependent besides).
+std::string ascii_lower(std::string s);
+
 // True when `s` has no byte that printable() would escape (headers, tokens).
 bool is_printable(std::string_view s);
 

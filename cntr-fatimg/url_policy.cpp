@@ -14,10 +14,7 @@ namespace cntr::fatimg {
 
 namespace {
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-    return s;
-}
+std::string lower(std::string s) { return ascii_lower(std::move(s)); }
 
 bool is_ip_literal(const std::string& host) {
     in_addr a4{};
@@ -106,6 +103,35 @@ bool realm_may_see_credentials(const Url& realm, const std::string& registry) {
     const std::string parent = parent_domain(api);
     if (parent.empty()) return false;
     return realm.host == parent || realm.host.ends_with("." + parent);
+}
+
+std::map<std::string, std::string> parse_challenge(const std::string& h, std::string& scheme) {
+    std::map<std::string, std::string> out;
+    auto sp = h.find(' ');
+    scheme = h.substr(0, sp);
+    scheme = ascii_lower(std::move(scheme));
+    if (sp == std::string::npos) return out;
+    std::string rest = h.substr(sp + 1);
+    size_t i = 0;
+    while (i < rest.size()) {
+        while (i < rest.size() && (rest[i] == ' ' || rest[i] == ',')) ++i;
+        auto eq = rest.find('=', i);
+        if (eq == std::string::npos) break;
+        std::string key = rest.substr(i, eq - i);
+        std::string val;
+        i = eq + 1;
+        if (i < rest.size() && rest[i] == '"') {
+            auto end = rest.find('"', i + 1);
+            val = rest.substr(i + 1, end - i - 1);
+            i = end == std::string::npos ? rest.size() : end + 1;
+        } else {
+            auto end = rest.find(',', i);
+            val = rest.substr(i, end - i);
+            i = end == std::string::npos ? rest.size() : end;
+        }
+        out[key] = val;
+    }
+    return out;
 }
 
 }  // namespace cntr::fatimg

@@ -3,6 +3,7 @@
 // (a host named "127.evil.test" is not the loopback address).
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace cntr::fatimg {
@@ -34,5 +35,9 @@ Url check_realm(const std::string& realm, const std::string& registry, bool regi
 // (registry-1.docker.io -> auth.docker.io, registry.gitlab.com -> gitlab.com), and
 // over https unless both are loopback. Elsewhere the token is asked for anonymously.
 bool realm_may_see_credentials(const Url& realm, const std::string& registry);
+
+// A WWW-Authenticate header: `scheme` (lower case) and its parameters
+// (Bearer realm="...",service="...",scope="..."). Unterminated quotes end the header.
+std::map<std::string, std::string> parse_challenge(const std::string& header, std::string& scheme);
 
 }  // namespace cntr::fatimg
