@@ -2,10 +2,12 @@
 //
 // Flow: GET /v2/ to learn the scheme and the auth challenge; on
 //   "WWW-Authenticate: Bearer realm=R,service=S" fetch a token from
-//   R?service=S&scope=repository:REPO:pull (with basic credentials if we have any,
+//   R?service=S&scope=repository:REPO:pull (with basic credentials if we have any and
+//   R belongs to the registry,
 //   anonymously otherwise), on "Basic" send the credentials on every request;
 // GET /v2/REPO/manifests/REF accepting OCI and docker schema 2 manifests and
-// indexes/lists (an index is resolved to linux/amd64 and fetched by digest);
+// indexes/lists (an index is resolved to the platform asked for -- the host's unless
+// --platform says otherwise -- and fetched by digest);
 // GET /v2/REPO/blobs/DIGEST for the config and each layer, hashed while streaming
 // to the staging area (BlobWriter), so a blob is verified before anything uses it.
 // Layers are fetched by up to kParallelBlobs transfers at once: one TCP stream is
