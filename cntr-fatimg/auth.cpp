@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cred_helper.hpp"
 #include "error.hpp"
 #include "file_io.hpp"
 #include "fs_util.hpp"
 #include "http.hpp"
+#include "json_limits.hpp"
 #include "log.hpp"
 
 namespace cntr::fatimg {
@@ -23,23 +25,53 @@ std::optional<Credentials> split_creds(const std::string& s, const std::string& 
     return Credentials{s.substr(0, colon), s.substr(colon + 1), origin};
 }
 
-std::optional<Credentials> from_file(const std::string& path, const std::string& registry) {
-    if (!path_exists(path)) return std::nullopt;
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(read_file(path));
-    } catch (const std::exception& e) {
-        log::warn("ignoring unreadable auth file {}: {}", path, e.what());
-        return std::nullopt;
-    }
-    auto auths = j.value("auths", nlohmann::json::object());
+// The keys a registry may be recorded under (docker writes Docker Hub as its v1 URL).
+std::vector<std::string> keys_for(const std::string& registry) {
     std::vector<std::string> keys = {registry, "https://" + registry, "http://" + registry};
     if (registry == "docker.io")
         keys.insert(keys.end(),
                     {"https://index.docker.io/v1/", "index.docker.io", "registry-1.docker.io"});
+    return keys;
+}
+
+std::optional<Credentials> from_helper(const std::string& helper, const std::string& registry,
+                                       const std::string& path) {
+    // Docker Hub's credentials are stored under its v1 URL; others under HOST[:PORT].
+    const std::string server = registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
+    auto c = credential_helper_get(helper, server);
+    if (!c) return std::nullopt;
+    return Credentials{
+        c->user, c->secret,
+        fmt::format("credential helper docker-credential-{} named in {}", helper, path)};
+}
+
+// Docker's order (docker/cli, configfile): the registry's own credHelpers entry, then
+// credsStore, then the file's auths; a helper without an entry for the registry
+// passes on to the next.
+std::optional<Credentials> from_file(const std::string& path, const std::string& registry) {
+    if (!path_exists(path)) return std::nullopt;
+    nlohmann::json j;
+    try {
+        j = parse_json(read_file(path), "auth file " + path);
+        if (!j.is_object()) throw UserError("not a JSON object");
+    } catch (const std::exception& e) {
+        log::warn("ignoring unreadable auth file {}: {}", path, e.what());
+        return std::nullopt;
+    }
+    const auto keys = keys_for(registry);
+    auto str = [](const nlohmann::json& o, const std::string& k) {
+        return o.is_object() && o.contains(k) && o[k].is_string() ? o[k].get<std::string>()
+                                                                  : std::string();
+    };
+    if (j.contains("credHelpers"))
+        for (const auto& k : keys)
+            if (std::string h = str(j["credHelpers"], k); !h.empty())
+                if (auto c = from_helper(h, registry, path)) return c;
+    if (std::string store = str(j, "credsStore"); !store.empty())
+        if (auto c = from_helper(store, registry, path)) return c;
+    if (!j.contains("auths")) return std::nullopt;
     for (const auto& k : keys) {
-        if (!auths.contains(k)) continue;
-        std::string enc = auths[k].value("auth", "");
+        std::string enc = j["auths"].contains(k) ? str(j["auths"][k], "auth") : "";
         if (enc.empty()) continue;
         return split_creds(base64_decode(enc), path);
     }

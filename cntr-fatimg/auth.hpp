@@ -12,10 +12,12 @@ struct Credentials {
     std::string origin;  // "--creds", or the auth file it came from (for messages)
 };
 
-// `creds` ("USER:PASS", from --creds) wins; else the first auth file that has an
-// entry for `registry` (host[:port]): $REGISTRY_AUTH_FILE,
+// `creds` ("USER:PASS", from --creds) wins; else the first auth file that has
+// credentials for `registry` (host[:port]): $REGISTRY_AUTH_FILE,
 // ${XDG_RUNTIME_DIR}/containers/auth.json, $DOCKER_CONFIG/config.json or
-// ~/.docker/config.json ("auths": {"host": {"auth": base64("user:pass")}}).
+// ~/.docker/config.json. In each, as docker resolves them: "credHelpers": {"host":
+// "NAME"} (runs docker-credential-NAME), then "credsStore": "NAME", then "auths":
+// {"host": {"auth": base64("user:pass")}}.
 std::optional<Credentials> find_credentials(const std::string& registry,
                                             const std::optional<std::string>& creds);
 

@@ -4,6 +4,7 @@
 // leave the root lexically ("..") nor through a symlink planted by an image.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "fd.hpp"
@@ -34,6 +35,20 @@ void make_dirs(const std::string& path, mode_t mode);
 void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0644);
 
 bool path_exists(const std::string& path);
+
+// A regular file of a hostile source (an OCI layout's index.json or blob, an
+// archive), opened without following a symlink in its last component (and, with
+// `dirfd` >= 0, in any component, beneath `dirfd`), O_NONBLOCK first so that a FIFO
+// cannot block the open, then checked to be a regular file of at most `max_size`
+// bytes. Throws UserError naming `what` otherwise.
+struct RegularFile {
+    Fd fd;
+    uint64_t size = 0;
+};
+RegularFile open_regular(int dirfd, const std::string& path, uint64_t max_size,
+                         const std::string& what);
+// The whole content of `f` (its size was checked by open_regular).
+std::string read_regular(const RegularFile& f, const std::string& what);
 
 std::string absolute_path(const std::string& path);
 

@@ -6,23 +6,42 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
+
+#include "error.hpp"
+#include "text.hpp"
 
 namespace cntr::fatimg {
 
 namespace {
+
+// All response headers together (every redirect included): far above what a registry
+// sends, and a bound on what a server streaming header lines can make us keep.
+constexpr size_t kMaxHeaderBytes = 256u << 10;
 
 struct Transfer {
     HttpResponse* resp = nullptr;
     const Sink* sink = nullptr;
     const HttpOptions* opts = nullptr;
     std::exception_ptr error;
-    curl_off_t last_drawn = -1;
+    size_t header_bytes = 0;
+    uint64_t streamed = 0;
 };
+
+template <typename... Args>
+size_t fail_transfer(Transfer* t, fmt::format_string<Args...> f, Args&&... args) {
+    t->error = std::make_exception_ptr(UserError(fmt::format(f, std::forward<Args>(args)...)));
+    return 0;  // aborts the transfer
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
+    t->header_bytes += size * n;
+    if (t->header_bytes > kMaxHeaderBytes)
+        return fail_transfer(t, "{}: the server sent more than {} KiB of response headers",
+                             t->opts->what, kMaxHeaderBytes >> 10);
     std::string line(data, size * n);
     if (line.starts_with("HTTP/")) {
         // A new response (after a redirect or 100): the status is needed before the
@@ -35,7 +54,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     auto colon = line.find(':');
     if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        name = ascii_lower(std::move(name));
         std::string value = line.substr(colon + 1);
         auto b = value.find_first_not_of(" \t");
         auto e = value.find_last_not_of(" \t\r\n");
@@ -46,33 +65,33 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
-    if (t->sink && *t->sink && t->resp->status / 100 == 2) {
+    const size_t len = size * n;
+    const bool ok = t->resp->status / 100 == 2;
+    if (t->sink && *t->sink && ok) {
+        t->streamed += len;
+        if (t->streamed > t->opts->max_stream)
+            return fail_transfer(t, "{}: the server sent more than the {} bytes expected",
+                                 t->opts->what, t->opts->max_stream);
         try {
-            (*t->sink)(data, size * n);
+            (*t->sink)(data, len);
         } catch (...) {
             t->error = std::current_exception();
             return 0;  // aborts the transfer
         }
-    } else {
-        t->resp->body.append(data, size * n);
+        return len;
     }
-    return size * n;
-}
-
-int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
-    auto* t = static_cast<Transfer*>(user);
-    if (now == t->last_drawn || (now != total && now - t->last_drawn < (1 << 18))) return 0;
-    t->last_drawn = now;
-    constexpr int width = 30;
-    int filled = total > 0 ? static_cast<int>(width * now / total) : 0;
-    std::string bar(static_cast<size_t>(filled), '=');
-    bar.resize(width, ' ');
-    std::string line = total > 0
-                           ? fmt::format("\r{} [{}] {:.1f}/{:.1f} MB ", t->opts->progress_label,
-                                         bar, now / 1e6, total / 1e6)
-                           : fmt::format("\r{} {:.1f} MB ", t->opts->progress_label, now / 1e6);
-    [[maybe_unused]] auto r = ::write(STDERR_FILENO, line.data(), line.size());
-    return 0;
+    auto& body = t->resp->body;
+    if (body.size() + len > t->opts->max_body) {
+        if (ok)
+            return fail_transfer(t, "{}: the server sent a reply of more than {} KiB (limit)",
+                                 t->opts->what, t->opts->max_body >> 10);
+        // An error reply: its start is enough to explain it; stop reading the rest.
+        body.append(data, t->opts->max_body - body.size());
+        t->resp->body_truncated = true;
+        return 0;
+    }
+    body.append(data, len);
+    return len;
 }
 
 void global_init() {
@@ -80,11 +99,42 @@ void global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+void check_request(const std::string& url, const std::vector<std::string>& headers,
+                   const HttpOptions& opts) {
+    std::string scheme = url.substr(0, url.find(':'));
+    scheme = ascii_lower(std::move(scheme));
+    if ((scheme != "http" && scheme != "https") || !is_printable(url))
+        throw UserError(
+            fmt::format("{}: refusing to fetch \"{}\": only http:// and https:// URLs "
+                        "are followed",
+                        opts.what, printable(url)));
+    // A value with CR/LF would add headers of the server's choosing (a token is
+    // server-chosen text), one with NUL would cut it.
+    for (const auto& h : headers)
+        if (!is_printable(h))
+            throw UserError(
+                fmt::format("{}: refusing to send the request header \"{}\": its value has control "
+                            "characters",
+                            opts.what, printable(h.substr(0, h.find(':')))));
+}
+
 }  // namespace
+
+long low_speed_time() {
+    if (const char* e = std::getenv("CNTR_FATIMG_LOW_SPEED_TIME"); e && *e) {
+        char* end = nullptr;
+        long v = std::strtol(e, &end, 10);
+        if (*end == '\0' && v > 0) return v;
+        throw UserError(fmt::format("CNTR_FATIMG_LOW_SPEED_TIME=\"{}\" is not a number of seconds",
+                                    printable(e)));
+    }
+    return 30;
+}
 
 HttpResponse http_get(const std::string& url, const std::vector<std::string>& headers,
                       const HttpOptions& opts, const Sink& sink) {
     global_init();
+    check_request(url, headers, opts);
     HttpResponse resp;
     std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> hl(nullptr, curl_slist_free_all);
@@ -96,14 +146,19 @@ HttpResponse http_get(const std::string& url, const std::vector<std::string>& he
     char errbuf[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
     curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, hl.get());
+    // Only HTTP(S), for the first request and for every redirect: a registry or token
+    // realm must not make us speak gopher/dict/file/ftp/... to anything.
+    curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c.get(), CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(c.get(), CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT, 30L);
-    // Abort a stalled transfer (less than 1 byte/s for 60 s) instead of hanging forever.
-    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_TIME, 60L);
+    // Abort a stalled or trickling transfer (under 1 KiB/s for 30 s) instead of holding
+    // the store lock for as long as the server likes.
+    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_LIMIT, kLowSpeedBytes);
+    curl_easy_setopt(c.get(), CURLOPT_LOW_SPEED_TIME, low_speed_time());
     curl_easy_setopt(c.get(), CURLOPT_USERAGENT, "cntr-fatimg");
     curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, &t);
@@ -119,15 +174,9 @@ HttpResponse http_get(const std::string& url, const std::vector<std::string>& he
                        CURL_BLOB_COPY};
         curl_easy_setopt(c.get(), CURLOPT_CAINFO_BLOB, &blob);
     }
-    if (opts.progress) {
-        curl_easy_setopt(c.get(), CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c.get(), CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c.get(), CURLOPT_XFERINFODATA, &t);
-    }
     CURLcode rc = curl_easy_perform(c.get());
-    if (opts.progress) [[maybe_unused]]
-        auto r = ::write(STDERR_FILENO, "\n", 1);
     if (t.error) std::rethrow_exception(t.error);
+    if (rc == CURLE_WRITE_ERROR && resp.body_truncated) rc = CURLE_OK;  // we cut it on purpose
     resp.curl_code = rc;
     if (rc != CURLE_OK) resp.curl_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &resp.status);

@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -14,49 +15,64 @@
 #include "file_io.hpp"
 #include "fs_util.hpp"
 #include "importers.hpp"
+#include "json_limits.hpp"
 #include "log.hpp"
+#include "progress.hpp"
 #include "reference.hpp"
 #include "registry.hpp"
 #include "store.hpp"
+#include "text.hpp"
 
 namespace cntr::fatimg {
 
 namespace {
 
 std::string stage(const Reference& ref, const StoreConfig& cfg, const Store& store,
-                  Staging& staging) {
+                  Staging& staging, const StageOptions& opts) {
     switch (ref.transport) {
         case Transport::docker:
-            return stage_registry_image(ref, cfg, store, staging);
+            return stage_registry_image(ref, cfg, store, staging, opts);
         case Transport::oci:
-            return stage_oci_dir(ref, staging);
+            return stage_oci_dir(ref, staging, opts);
         case Transport::oci_archive:
-            return stage_oci_archive(ref, staging);
+            return stage_oci_archive(ref, staging, opts);
         case Transport::docker_archive:
-            return stage_docker_archive(ref.path, ref.key(), staging);
+            return stage_docker_archive(ref.path, ref.key(), staging, opts);
         case Transport::docker_daemon:
-            return stage_docker_daemon(ref, staging);
+            return stage_docker_daemon(ref, staging, opts);
     }
     throw UserError("unknown transport");
 }
 
 std::string fetch_and_commit(const Reference& ref, const std::string& key, PullPolicy policy,
                              const StoreConfig& cfg, Store& store) {
+    const StageOptions opts{parse_platform(cfg.platform),
+                            image_limits(cfg.max_image_bytes, cfg.max_image_entries)};
     StoreLock lock = store.lock();
     if (policy == PullPolicy::missing)
         if (auto p = store.ready_rootfs(key)) return *p;  // another process was faster
     if (ref.transport == Transport::docker && policy == PullPolicy::always) {
         // Up to date already? Then only the manifest is fetched.
         if (auto rec = store.find(key); rec && path_exists(store.rootfs_path(rec->manifest))) {
-            if (resolve_registry_digest(ref, cfg) == rec->manifest) {
+            if (resolve_registry_digest(ref, cfg, opts.platform) == rec->manifest) {
                 log::debug("{} is up to date ({})", key, rec->manifest);
                 return store.rootfs_path(rec->manifest);
             }
         }
     }
     Staging staging(store.tmp_dir());
-    std::string manifest = stage(ref, cfg, store, staging);
-    return store.commit(key, staging, manifest, ref.key());
+    std::string manifest = stage(ref, cfg, store, staging, opts);
+    if (path_exists(store.rootfs_path(manifest)))
+        return store.commit(key, staging, manifest, ref.key(), opts.limits);
+    // Unpacking takes as long as the download for images of many small files: say so.
+    PullProgress steps(cfg.progress, key, 0, 0);
+    steps.step("unpacking");
+    const auto start = std::chrono::steady_clock::now();
+    std::string rootfs = store.commit(key, staging, manifest, ref.key(), opts.limits);
+    steps.step(fmt::format(
+        "unpacked in {:.1f} s",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+    return rootfs;
 }
 
 }  // namespace
@@ -100,13 +116,21 @@ std::string import_image_impl(const std::string& source, const std::string& name
     return fetch_and_commit(ref, key, PullPolicy::always, cfg, store);
 }
 
-// The interface promises UserError: give system errors the image and the store as context.
+// The interface promises UserError with printable text: give system and JSON errors
+// the image and the store as context, and escape whatever a registry or an image put
+// into a message (entry names, server replies) before it reaches a terminal.
 template <typename F>
 auto user_errors(const std::string& what, const StoreConfig& cfg, F f) -> decltype(f()) {
     try {
         return f();
+    } catch (const UserError& e) {
+        throw UserError(printable(e.what()));
     } catch (const SysError& e) {
-        throw UserError(fmt::format("{}: {} (image store {})", what, e.what(), store_root(cfg)));
+        throw UserError(
+            printable(fmt::format("{}: {} (image store {})", what, e.what(), store_root(cfg))));
+    } catch (const nlohmann::json::exception& e) {
+        throw UserError(printable(fmt::format("{}: unexpected JSON content: {} (image store {})",
+                                              what, e.what(), store_root(cfg))));
     }
 }
 
@@ -124,7 +148,13 @@ std::vector<std::string> environment_of_rootfs(const Store& store, const std::st
     }
     if (config_digest.empty()) return {};
     // The config blob was verified against its digest when it entered the store.
-    auto config = nlohmann::json::parse(read_file(store.blob_path(config_digest)), nullptr, false);
+    nlohmann::json config;
+    try {
+        config = parse_json(read_file(store.blob_path(config_digest)), "config " + config_digest);
+    } catch (const UserError& e) {
+        log::warn("{}", e.what());
+        return {};
+    }
     std::vector<std::string> env;
     if (config.is_object() && config.contains("config") && config["config"].is_object()) {
         const auto& c = config["config"];

@@ -2,6 +2,7 @@
 // and by the cntr-fatimg CLI. See docs/tool-images.md for the store layout.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +15,13 @@ struct StoreConfig {
     std::string root;                  // empty: $CNTR_IMAGE_STORE, else /var/lib/cntr/images
     std::optional<bool> tls_verify;    // nullopt: verify
     std::optional<std::string> creds;  // "USER:PASS"
-    bool progress = true;              // progress bar only when stderr is a terminal anyway
+    bool progress = true;  // on stderr: one redrawn line on a terminal, plain step lines elsewhere
+    // What one image may unpack to (nullopt: $CNTR_FATIMG_MAX_IMAGE_SIZE /
+    // $CNTR_FATIMG_MAX_IMAGE_ENTRIES, else 32 GiB and 2 000 000 entries).
+    std::optional<uint64_t> max_image_bytes;
+    std::optional<uint64_t> max_image_entries;
+    // The image of an index to use: "os/arch[/variant]"; empty: this host's platform.
+    std::string platform;
 };
 
 // Makes sure `reference` (a registry ref like "busybox", "127.0.0.1:5000/tools:1", "docker://REF",

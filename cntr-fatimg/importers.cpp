@@ -23,7 +23,9 @@
 #include "file_io.hpp"
 #include "fs_util.hpp"
 #include "http.hpp"
+#include "json_limits.hpp"
 #include "log.hpp"
+#include "text.hpp"
 
 namespace cntr::fatimg {
 
@@ -44,14 +46,24 @@ std::string normalize_member(std::string name) {
 // name -> staged digest of every file in a tar archive.
 class ArchiveBlobs {
   public:
-    ArchiveBlobs(const std::string& path, const std::string& what, Staging& staging)
+    // The archive is a regular file, not followed through a symlink (a FIFO would
+    // block us with the store locked); its members are staged within `limits`.
+    ArchiveBlobs(const std::string& path, const std::string& what, Staging& staging,
+                 const ImageLimits& limits)
         : what_(what), staging_(staging) {
+        RegularFile file = open_regular(-1, path, UINT64_MAX, what);
         std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
-        archive_read_support_filter_all(a.get());
+        // docker save and OCI archives are plain or gzip tarballs; no other filter (some
+        // run external programs).
+        archive_read_support_filter_gzip(a.get());
+        archive_read_support_filter_zstd(a.get());
         archive_read_support_format_tar(a.get());
-        if (archive_read_open_filename(a.get(), path.c_str(), 1 << 20) != ARCHIVE_OK)
+        if (archive_read_open_fd(a.get(), file.fd.get(), 1 << 20) != ARCHIVE_OK)
             throw UserError(fmt::format("cannot read {}: {} (is it a tar archive?)", what,
-                                        archive_error_string(a.get())));
+                                        printable(archive_error_string(a.get()))));
+        if (archive_filter_count(a.get()) > 2)
+            throw UserError(fmt::format("{} is compressed more than once; refused", what));
+        uint64_t entries = 0, bytes = 0;
         archive_entry* e = nullptr;
         std::vector<char> buf(1 << 20);
         for (;;) {
@@ -59,7 +71,12 @@ class ArchiveBlobs {
             if (r == ARCHIVE_EOF) break;
             if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
                 throw UserError(fmt::format("{} is not a valid tar archive: {}", what,
-                                            archive_error_string(a.get())));
+                                            printable(archive_error_string(a.get()))));
+            if (++entries > limits.max_entries)
+                throw UserError(fmt::format(
+                    "{} has more than {} entries; if you trust it, raise the limit with "
+                    "--max-image-entries N or CNTR_FATIMG_MAX_IMAGE_ENTRIES=N",
+                    what, limits.max_entries));
             const char* n = archive_entry_pathname(e);
             if (!n) continue;
             std::string name = normalize_member(n);
@@ -77,9 +94,15 @@ class ArchiveBlobs {
             for (;;) {
                 la_ssize_t got = archive_read_data(a.get(), buf.data(), buf.size());
                 if (got < 0)
-                    throw UserError(fmt::format("reading {} in {}: {}", name, what,
-                                                archive_error_string(a.get())));
+                    throw UserError(fmt::format("reading {} in {}: {}", printable(name), what,
+                                                printable(archive_error_string(a.get()))));
                 if (got == 0) break;
+                bytes += static_cast<uint64_t>(got);
+                if (bytes > limits.max_bytes)
+                    throw UserError(fmt::format(
+                        "{} holds more than {} bytes; if you trust it, raise the limit with "
+                        "--max-image-size SIZE or CNTR_FATIMG_MAX_IMAGE_SIZE=SIZE",
+                        what, limits.max_bytes));
                 w.write(buf.data(), static_cast<size_t>(got));
             }
             files_[name] = w.finish();
@@ -95,8 +118,9 @@ class ArchiveBlobs {
             if (l == links_.end()) break;
             name = l->second;
         }
-        throw UserError(fmt::format(
-            "{} has no file \"{}\" (incomplete or not the expected archive format)", what_, raw));
+        throw UserError(
+            fmt::format("{} has no file \"{}\" (incomplete or not the expected archive format)",
+                        what_, printable(raw)));
     }
     bool has(const std::string& raw) const {
         try {
@@ -106,8 +130,11 @@ class ArchiveBlobs {
             return false;
         }
     }
+    // A JSON member, read whole: bounded like a manifest.
     std::string text(const std::string& name) const {
-        return read_file(staging_.blob_path(digest(name)));
+        RegularFile f = open_regular(-1, staging_.blob_path(digest(name)), kMaxManifestBytes,
+                                     what_ + ": " + name);
+        return read_regular(f, what_ + ": " + name);
     }
 
   private:
@@ -116,76 +143,96 @@ class ArchiveBlobs {
     std::map<std::string, std::string> files_, links_;
 };
 
-json parse_json(const std::string& text, const std::string& what) {
-    try {
-        return json::parse(text);
-    } catch (const json::exception& e) {
-        throw UserError(fmt::format("{} is not valid JSON: {}", what, e.what()));
-    }
-}
-
 bool is_index(const json& j) {
-    auto mt = j.value("mediaType", "");
+    if (!j.is_object()) return false;
+    auto mt = j.contains("mediaType") && j["mediaType"].is_string()
+                  ? j["mediaType"].get<std::string>()
+                  : "";
     return mt == kOciIndex || mt == kDockerList ||
            (!j.contains("layers") && j.contains("manifests"));
 }
 
-// Resolves an OCI layout's index.json to an image manifest digest; `fetch(digest)`
-// stages a blob and returns its text.
+// The "manifests" array of an index; throws UserError naming `what` if it is not one.
+const json& manifests_of(const json& index, const std::string& what) {
+    if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array())
+        throw UserError(fmt::format("{}: no \"manifests\" array", what));
+    return index["manifests"];
+}
+
+// Resolves an OCI layout's index.json to an image manifest digest; `fetch(digest,
+// size)` stages a blob of at most `size` bytes and returns its path in the staging area.
 template <typename Fetch>
 std::string resolve_layout(const json& index, const std::string& tag, const std::string& what,
-                           Fetch fetch) {
-    std::optional<json> chosen;
+                           Fetch fetch, const Platform& platform) {
+    const json* chosen = nullptr;
     std::vector<std::string> tags;
-    const json manifests = index.value("manifests", json::array());
+    const json& manifests = manifests_of(index, what);
     for (const auto& m : manifests) {
         std::string name;
-        if (m.contains("annotations"))
-            name = m["annotations"].value("org.opencontainers.image.ref.name", "");
+        if (m.is_object() && m.contains("annotations") && m["annotations"].is_object()) {
+            const json& a = m["annotations"];
+            auto it = a.find("org.opencontainers.image.ref.name");
+            if (it != a.end() && it->is_string()) name = it->get<std::string>();
+        }
         tags.push_back(name);
-        if (tag.empty() ? manifests.size() == 1 : name == tag) chosen = m;
+        if (tag.empty() ? manifests.size() == 1 : name == tag) chosen = &m;
     }
     if (!chosen) {
         std::string list;
         for (const auto& t : tags)
-            list += (list.empty() ? "" : ", ") + (t.empty() ? "<untagged>" : t);
+            list += (list.empty() ? "" : ", ") + (t.empty() ? "<untagged>" : printable(t));
         throw UserError(fmt::format(
             "{}: {} (it has: {}); name one as oci:DIR:TAG", what,
             tag.empty() ? "several images and no TAG given" : "no image tagged \"" + tag + "\"",
             list.empty() ? "nothing" : list));
     }
-    std::string digest = chosen->at("digest").get<std::string>();
+    std::string digest = json_string(*chosen, "digest", what + " index.json entry");
     digest_hex(digest);
-    std::string text = fetch(digest);
+    uint64_t size =
+        std::min(json_uint(*chosen, "size", what + " index.json entry"), kMaxManifestBytes);
+    auto manifest_text = [&](const std::string& d, uint64_t max) {
+        std::string p = fetch(d, max);
+        return read_regular(open_regular(-1, p, kMaxManifestBytes, what + " " + d), p);
+    };
+    std::string text = manifest_text(digest, size);
     if (is_index(parse_json(text, what + " " + digest))) {
-        digest = pick_platform_manifest(text, what + " " + digest);
-        text = fetch(digest);
+        PlatformChoice c = pick_platform_manifest(text, what + " " + digest, platform);
+        digest = c.digest;
+        text = manifest_text(digest, std::min(c.size, kMaxManifestBytes));
     }
     ManifestInfo mi = parse_manifest(text, what + " manifest " + digest);
-    fetch(mi.config);
-    for (const auto& l : mi.layers) fetch(l.digest);
+    fetch(mi.config, mi.config_size);
+    for (const auto& l : mi.layers) fetch(l.digest, l.size);
     return digest;
 }
 
 }  // namespace
 
-std::string pick_platform_manifest(const std::string& index_json, const std::string& what) {
+PlatformChoice pick_platform_manifest(const std::string& index_json, const std::string& what,
+                                      const Platform& platform) {
     json j = parse_json(index_json, what);
     std::vector<std::string> seen;
-    for (const auto& m : j.value("manifests", json::array())) {
-        auto p = m.value("platform", json::object());
-        std::string os = p.value("os", ""), arch = p.value("architecture", "");
-        seen.push_back(os + "/" + arch);
-        if (os == "linux" && arch == "amd64") {
-            std::string d = m.at("digest").get<std::string>();
-            digest_hex(d);
-            return d;
+    auto str = [](const json& o, const char* k) {
+        return o.is_object() && o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : "";
+    };
+    for (const auto& m : manifests_of(j, what)) {
+        const json p = m.is_object() && m.contains("platform") ? m["platform"] : json::object();
+        const std::string os = str(p, "os"), arch = str(p, "architecture"),
+                          variant = str(p, "variant");
+        // Attestation manifests (buildkit) are listed with platform unknown/unknown.
+        seen.push_back(printable(os + "/" + arch + (variant.empty() ? "" : "/" + variant)));
+        if (platform_matches(platform, os, arch, variant)) {
+            PlatformChoice c{json_string(m, "digest", what + " entry"),
+                             json_uint(m, "size", what + " entry")};
+            digest_hex(c.digest);
+            return c;
         }
     }
     std::string list;
     for (const auto& s : seen) list += (list.empty() ? "" : ", ") + s;
-    throw UserError(fmt::format("{} has no linux/amd64 image (platforms: {})", what,
-                                list.empty() ? "none" : list));
+    throw UserError(fmt::format(
+        "{} has no {} image (it offers: {}); choose one with --platform OS/ARCH[/VARIANT]", what,
+        platform.str(), list.empty() ? "none" : list));
 }
 
 std::string layer_media_type(const std::string& blob_path) {
@@ -199,71 +246,83 @@ std::string layer_media_type(const std::string& blob_path) {
     return "application/vnd.oci.image.layer.v1.tar";
 }
 
-std::string stage_oci_dir(const Reference& ref, Staging& staging) {
+std::string stage_oci_dir(const Reference& ref, Staging& staging, const StageOptions& opts) {
     std::string what = "OCI layout " + ref.path;
-    if (!path_exists(ref.path + "/index.json"))
+    Fd dir(::open(ref.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir)
         throw UserError(
-            fmt::format("{}: no index.json (not an OCI image layout directory?)", what));
-    json index = parse_json(read_file(ref.path + "/index.json"), what + "/index.json");
-    return resolve_layout(index, ref.path_tag, what, [&](const std::string& d) {
-        std::string src = ref.path + "/blobs/sha256/" + digest_hex(d);
-        if (!staging.has(d)) {
-            if (!path_exists(src)) throw UserError(fmt::format("{}: blob {} is missing", what, d));
-            staging.add_file(src, d, what);
-        }
-        return read_file(staging.blob_path(d));
-    });
+            fmt::format("{}: cannot open the directory: {} (an OCI image layout "
+                        "directory holds index.json, oci-layout and blobs/)",
+                        what, std::strerror(errno)));
+    // Everything inside DIR is opened beneath it without following any symlink, and
+    // must be a regular file within its declared size (see open_regular).
+    RegularFile idx =
+        open_regular(dir.get(), "index.json", kMaxManifestBytes, what + "/index.json");
+    json index = parse_json(read_regular(idx, what + "/index.json"), what + "/index.json");
+    return resolve_layout(
+        index, ref.path_tag, what,
+        [&](const std::string& d, uint64_t size) {
+            const std::string rel = "blobs/sha256/" + digest_hex(d);
+            if (!staging.has(d)) {
+                RegularFile f = open_regular(dir.get(), rel, size, what + "/" + rel);
+                staging.add_fd(f.fd.get(), d, what, size);
+            }
+            return staging.blob_path(d);
+        },
+        opts.platform);
 }
 
-std::string stage_oci_archive(const Reference& ref, Staging& staging) {
+std::string stage_oci_archive(const Reference& ref, Staging& staging, const StageOptions& opts) {
     std::string what = "OCI archive " + ref.path;
-    ArchiveBlobs blobs(ref.path, what, staging);
+    ArchiveBlobs blobs(ref.path, what, staging, opts.limits);
     json index = parse_json(blobs.text("index.json"), what + ": index.json");
-    return resolve_layout(index, "", what, [&](const std::string& d) {
-        std::string got = blobs.digest("blobs/sha256/" + digest_hex(d));
-        if (got != d)
-            throw UserError(
-                fmt::format("digest mismatch for blob {} in {}: its content hashes to {}; "
-                            "nothing of this image was stored",
-                            d, what, got));
-        return read_file(staging.blob_path(d));
-    });
+    return resolve_layout(
+        index, "", what,
+        [&](const std::string& d, uint64_t size) {
+            std::string got = blobs.digest("blobs/sha256/" + digest_hex(d));
+            if (got != d)
+                throw UserError(
+                    fmt::format("digest mismatch for blob {} in {}: its content hashes to {}; "
+                                "nothing of this image was stored",
+                                d, what, got));
+            open_regular(-1, staging.blob_path(d), size, "blob " + d + " in " + what);
+            return staging.blob_path(d);
+        },
+        opts.platform);
 }
 
-std::string stage_docker_archive(const std::string& path, const std::string& what,
-                                 Staging& staging) {
-    ArchiveBlobs blobs(path, what, staging);
+std::string stage_docker_archive(const std::string& path, const std::string& what, Staging& staging,
+                                 const StageOptions& opts) {
+    ArchiveBlobs blobs(path, what, staging, opts.limits);
     json manifest = parse_json(blobs.text("manifest.json"), what + ": manifest.json");
     if (!manifest.is_array() || manifest.empty())
         throw UserError(fmt::format("{}: manifest.json lists no image", what));
     if (manifest.size() > 1)
-        log::warn("{} holds {} images; importing the first ({})", what, manifest.size(),
-                  manifest[0].value("RepoTags", json::array()).dump());
+        log::warn("{} holds {} images; importing the first", what, manifest.size());
     const json& img = manifest[0];
-    json oci;
-    try {
-        std::string config = blobs.digest(img.at("Config").get<std::string>());
-        oci = {{"schemaVersion", 2},
-               {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-               {"config",
-                {{"mediaType", "application/vnd.oci.image.config.v1+json"},
-                 {"digest", config},
-                 {"size", std::filesystem::file_size(staging.blob_path(config))}}},
-               {"layers", json::array()}};
-        for (const auto& l : img.at("Layers")) {
-            std::string d = blobs.digest(l.get<std::string>());
-            std::string p = staging.blob_path(d);
-            oci["layers"].push_back({{"mediaType", layer_media_type(p)},
-                                     {"digest", d},
-                                     {"size", std::filesystem::file_size(p)}});
-        }
-    } catch (const json::exception& e) {
-        throw UserError(fmt::format("{}: malformed manifest.json: {}", what, e.what()));
+    const std::string mwhat = what + ": manifest.json";
+    if (!img.is_object() || !img.contains("Layers") || !img["Layers"].is_array())
+        throw UserError(fmt::format("{}: the image has no \"Layers\" array", mwhat));
+    std::string config = blobs.digest(json_string(img, "Config", mwhat));
+    json oci = {{"schemaVersion", 2},
+                {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                {"config",
+                 {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                  {"digest", config},
+                  {"size", std::filesystem::file_size(staging.blob_path(config))}}},
+                {"layers", json::array()}};
+    for (const auto& l : img["Layers"]) {
+        if (!l.is_string()) throw UserError(fmt::format("{}: a layer name is not a string", mwhat));
+        std::string d = blobs.digest(l.get<std::string>());
+        std::string p = staging.blob_path(d);
+        oci["layers"].push_back({{"mediaType", layer_media_type(p)},
+                                 {"digest", d},
+                                 {"size", std::filesystem::file_size(p)}});
     }
     return staging.add_bytes(oci.dump(), "", what);
 }
 
-std::string stage_docker_daemon(const Reference& ref, Staging& staging) {
+std::string stage_docker_daemon(const Reference& ref, Staging& staging, const StageOptions& opts) {
     std::string sock = "/var/run/docker.sock";
     if (const char* h = std::getenv("DOCKER_HOST"); h && std::string_view(h).starts_with("unix://"))
         sock = std::string(h).substr(7);
@@ -291,15 +350,17 @@ std::string stage_docker_daemon(const Reference& ref, Staging& staging) {
         if (resp.status != 200) {
             std::string msg = resp.body;
             try {
-                msg = json::parse(resp.body).value("message", resp.body);
-            } catch (...) {
+                json j = parse_json(resp.body, "dockerd's reply");
+                if (j.is_object() && j.contains("message") && j["message"].is_string())
+                    msg = j["message"].get<std::string>();
+            } catch (const UserError&) {
             }
             throw UserError(fmt::format(
-                "{}: dockerd answered {}: {}{}", what, resp.status, msg,
+                "{}: dockerd answered {}: {}{}", what, resp.status, printable(msg),
                 resp.status == 404 ? " (see `docker images` for the names dockerd knows)" : ""));
         }
     }
-    return stage_docker_archive(tar, what, staging);
+    return stage_docker_archive(tar, what, staging, opts);
 }
 
 }  // namespace cntr::fatimg

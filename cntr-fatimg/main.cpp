@@ -13,9 +13,12 @@
 #include "file_io.hpp"
 #include "fs_util.hpp"
 #include "image_store.hpp"
+#include "json_limits.hpp"
 #include "log.hpp"
+#include "platform.hpp"
 #include "reference.hpp"
 #include "store.hpp"
+#include "text.hpp"
 
 namespace {
 
@@ -41,7 +44,12 @@ const char* kFooter =
     "system CAs plus /etc/docker/certs.d/HOST:PORT/ca.crt and "
     "/etc/containers/certs.d/HOST:PORT/ca.crt)\n"
     "unless --tls-verify=false. Credentials: --creds, $REGISTRY_AUTH_FILE,\n"
-    "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json.\n"
+    "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json (auths, credHelpers,\n"
+    "credsStore: docker-credential-* helpers).\n"
+    "Limits (hostile images): an image unpacks to at most 32 GiB and 2 000 000 entries\n"
+    "(--max-image-size, --max-image-entries, $CNTR_FATIMG_MAX_IMAGE_SIZE,\n"
+    "$CNTR_FATIMG_MAX_IMAGE_ENTRIES); a transfer under 1 KiB/s for 30 s is aborted\n"
+    "($CNTR_FATIMG_LOW_SPEED_TIME=SECONDS).\n"
     "Exit status: 0 success, 1 error (message on stderr), 2 usage error.\n"
     "Set CNTR_DEBUG=1 or pass -v for debug messages.";
 
@@ -109,10 +117,13 @@ int cmd_inspect(const Store& store, const std::string& ref) {
     ImageRecord r = *store.find(key);
     json j = record_json(store, key, r);
     try {
-        j["config"] = json::parse(cntr::read_file(store.blob_path(r.config)));
+        const std::string what = "config " + r.config;
+        j["config"] = parse_json(
+            read_regular(open_regular(-1, store.blob_path(r.config), kMaxConfigBytes, what), what),
+            what);
     } catch (const std::exception& e) {
         j["config"] = nullptr;
-        cntr::log::warn("config blob {} unreadable: {}", r.config, e.what());
+        cntr::log::warn("config blob {} unreadable: {}", r.config, printable(e.what()));
     }
     std::cout << j.dump(2) << "\n";
     return kOk;
@@ -148,7 +159,14 @@ int main(int argc, char** argv) {
     pull->add_option("--tls-verify", tls, "Verify the registry's TLS certificate (default true)")
         ->check(CLI::IsMember({"true", "false"}));
     bool quiet = false;
-    pull->add_flag("-q,--quiet", quiet, "No progress bar");
+    pull->add_flag("-q,--quiet", quiet, "No progress output");
+    std::string platform, max_size;
+    uint64_t max_entries = 0;
+    for (auto* sub : {pull}) {
+        sub->add_option("--platform", platform,
+                        "Image of an index to use, OS/ARCH[/VARIANT] (default: this host's, " +
+                            host_platform().str() + ")");
+    }
 
     auto* imp = app.add_subcommand(
         "import", "Import an image from a local source into the store and unpack it");
@@ -158,6 +176,16 @@ int main(int argc, char** argv) {
         ->required();
     imp->add_option("--name", name,
                     "Record the image under this name (NAME[:TAG]) instead of the source");
+    imp->add_option("--platform", platform,
+                    "Image of an index to use, OS/ARCH[/VARIANT] (default: this host's)");
+    for (auto* sub : {pull, imp}) {
+        sub->add_option("--max-image-size", max_size,
+                        "Refuse an image that unpacks to more than SIZE bytes (K/M/G/T suffixes; "
+                        "default $CNTR_FATIMG_MAX_IMAGE_SIZE or 32G)");
+        sub->add_option("--max-image-entries", max_entries,
+                        "Refuse an image of more than N tar entries (default "
+                        "$CNTR_FATIMG_MAX_IMAGE_ENTRIES or 2000000)");
+    }
 
     auto* ls = app.add_subcommand("ls", "List the images in the store");
     ls->add_option("--format", format, "table (default) or json")
@@ -185,8 +213,11 @@ int main(int argc, char** argv) {
     if (!creds.empty()) cfg.creds = creds;
     cfg.tls_verify = tls == "true";
     cfg.progress = !quiet;
+    cfg.platform = platform;
 
     try {
+        if (!max_size.empty()) cfg.max_image_bytes = parse_size(max_size, "--max-image-size");
+        if (max_entries > 0) cfg.max_image_entries = max_entries;
         if (*pull) {
             std::cout << ensure_rootfs(ref, PullPolicy::always, cfg) << "\n";
             return kOk;
@@ -223,7 +254,8 @@ int main(int argc, char** argv) {
             return kOk;
         }
     } catch (const std::exception& e) {
-        cntr::log::error("{}", e.what());
+        // Names from the store or an image may hold terminal escapes: never print raw.
+        cntr::log::error("{}", printable(e.what()));
         return kError;
     }
     return kUsage;

@@ -19,7 +19,9 @@
 #include "error.hpp"
 #include "file_io.hpp"
 #include "fs_util.hpp"
+#include "json_limits.hpp"
 #include "log.hpp"
+#include "text.hpp"
 #include "unpack.hpp"
 
 namespace cntr::fatimg {
@@ -73,8 +75,12 @@ TempDir::~TempDir() {
 
 // ---- BlobWriter / Staging --------------------------------------------------
 
-BlobWriter::BlobWriter(Staging& staging, std::string expected, std::string source)
-    : staging_(staging), expected_(std::move(expected)), source_(std::move(source)) {
+BlobWriter::BlobWriter(Staging& staging, std::string expected, std::string source,
+                       uint64_t max_size)
+    : staging_(staging),
+      expected_(std::move(expected)),
+      source_(std::move(source)),
+      max_size_(max_size) {
     static std::atomic<int> counter{0};
     tmp_path_ = staging_.dir() + "/partial-" + std::to_string(counter++);
     fd_ = open_fd(tmp_path_, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -85,6 +91,11 @@ BlobWriter::~BlobWriter() {
 }
 
 void BlobWriter::write(const void* data, size_t len) {
+    if (len > max_size_ - size_)
+        throw UserError(
+            fmt::format("blob {} from {} is larger than the {} bytes declared for it; "
+                        "nothing of this image was stored",
+                        expected_.empty() ? "(unnamed)" : expected_, source_, max_size_));
     hash_.update(data, len);
     write_all(fd_.get(), std::string_view(static_cast<const char*>(data), len));
     size_ += len;
@@ -112,15 +123,14 @@ std::string Staging::blob_path(const std::string& digest) const {
 
 bool Staging::has(const std::string& digest) const { return path_exists(blob_path(digest)); }
 
-std::string Staging::add_file(const std::string& path, const std::string& expected,
-                              const std::string& source) {
-    Fd in = open_fd(path, O_RDONLY);
-    BlobWriter w(*this, expected, source);
+std::string Staging::add_fd(int fd, const std::string& expected, const std::string& source,
+                            uint64_t max_size) {
+    BlobWriter w(*this, expected, source, max_size);
     std::vector<char> buf(1 << 20);
     for (;;) {
-        ssize_t n = ::read(in.get(), buf.data(), buf.size());
+        ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
-        check(n, "read " + path);
+        check(n, "read " + source);
         if (n == 0) break;
         w.write(buf.data(), static_cast<size_t>(n));
     }
@@ -138,31 +148,42 @@ std::string Staging::add_bytes(const std::string& data, const std::string& expec
 
 ManifestInfo parse_manifest(const std::string& text, const std::string& what) {
     ManifestInfo m;
-    try {
-        json j = json::parse(text);
-        if (j.contains("manifests"))
-            throw UserError(fmt::format("{} is an image index, not an image manifest", what));
-        if (j.value("schemaVersion", 0) != 2)
-            throw UserError(
-                fmt::format("{}: only image manifests of schema version 2 (docker) or OCI "
-                            "are supported",
-                            what));
-        m.config = j.at("config").at("digest").get<std::string>();
-        digest_hex(m.config);
-        for (const auto& l : j.at("layers")) {
-            LayerRecord r;
-            r.digest = l.at("digest").get<std::string>();
-            digest_hex(r.digest);
-            r.media_type = l.value("mediaType", "");
-            r.size = l.value("size", uint64_t{0});
-            if (r.media_type.find("encrypted") != std::string::npos ||
-                r.media_type.find("foreign") != std::string::npos)
-                throw UserError(fmt::format("{}: layer {} has unsupported media type {}", what,
-                                            r.digest, r.media_type));
-            m.layers.push_back(r);
-        }
-    } catch (const json::exception& e) {
-        throw UserError(fmt::format("{}: malformed image manifest: {}", what, e.what()));
+    json j = parse_json(text, what);
+    if (!j.is_object()) throw UserError(fmt::format("{} is not a JSON object", what));
+    if (j.contains("manifests"))
+        throw UserError(fmt::format("{} is an image index, not an image manifest", what));
+    // An integer, compared as one: a float like 6e22 converted to int is undefined.
+    if (!j.contains("schemaVersion") || !j["schemaVersion"].is_number_unsigned() ||
+        j["schemaVersion"].get<uint64_t>() != 2)
+        throw UserError(
+            fmt::format("{}: only image manifests of schema version 2 (docker) or OCI "
+                        "are supported",
+                        what));
+    if (!j.contains("config") || !j["config"].is_object())
+        throw UserError(fmt::format("{}: no config descriptor", what));
+    m.config = json_string(j["config"], "digest", what + " config");
+    digest_hex(m.config);
+    // Every blob is read with its declared size as the budget; a config is held in
+    // memory whole (inspect), so it is bounded like a manifest.
+    m.config_size = json_uint(j["config"], "size", what + " config");
+    if (m.config_size > kMaxConfigBytes)
+        throw UserError(fmt::format("{}: config {} declares {} bytes (limit {} MiB)", what,
+                                    m.config, m.config_size, kMaxConfigBytes >> 20));
+    if (!j.contains("layers") || !j["layers"].is_array())
+        throw UserError(fmt::format("{}: no layers array", what));
+    for (const auto& l : j["layers"]) {
+        LayerRecord r;
+        r.digest = json_string(l, "digest", what + " layer");
+        digest_hex(r.digest);
+        r.media_type = l.contains("mediaType") && l["mediaType"].is_string()
+                           ? l["mediaType"].get<std::string>()
+                           : "";
+        r.size = json_uint(l, "size", what + " layer " + r.digest);
+        if (r.media_type.find("encrypted") != std::string::npos ||
+            r.media_type.find("foreign") != std::string::npos)
+            throw UserError(fmt::format("{}: layer {} has unsupported media type {}", what,
+                                        r.digest, printable(r.media_type)));
+        m.layers.push_back(r);
     }
     return m;
 }
@@ -200,7 +221,7 @@ std::map<std::string, ImageRecord> Store::read_index() const {
     std::string path = root_ + "/refs.json";
     if (!path_exists(path)) return out;
     try {
-        json j = json::parse(read_file(path));
+        json j = parse_json(read_file(path), path);
         for (const auto& [name, v] : j.at("images").items()) {
             ImageRecord r;
             r.manifest = v.at("manifest");
@@ -259,11 +280,17 @@ StoreLock Store::lock() const {
             if (errno != EINTR) throw_errno("flock " + root_ + "/lock");
     }
     // We are the only writer now: whatever is in tmp/ was left by a killed writer.
+    // A leftover that cannot be removed must not wedge the store: every later writer
+    // would fail here. Say so and go on; the next writer tries again.
     int stale = 0;
     for (const auto& n : list_dir(tmp_dir())) {
         log::debug("removing stale temporary {}/{}", tmp_dir(), n);
-        remove_tree(tmp_dir() + "/" + n);
-        ++stale;
+        try {
+            remove_tree(tmp_dir() + "/" + n);
+            ++stale;
+        } catch (const std::exception& e) {
+            log::warn("cannot remove the stale temporary {}/{}: {}", tmp_dir(), n, e.what());
+        }
     }
     // A writer killed while rewriting the index leaves refs.json.tmp.PID behind.
     for (const auto& n : list_dir(root_))
@@ -272,7 +299,8 @@ StoreLock Store::lock() const {
 }
 
 std::string Store::commit(const std::string& key, const Staging& staging,
-                          const std::string& manifest_digest, const std::string& source) {
+                          const std::string& manifest_digest, const std::string& source,
+                          const ImageLimits& limits) {
     auto locate = [&](const std::string& d) {
         if (staging.has(d)) return staging.blob_path(d);
         if (has_blob(d)) return blob_path(d);
@@ -281,7 +309,14 @@ std::string Store::commit(const std::string& key, const Staging& staging,
     };
     const std::string manifest_text = read_file(locate(manifest_digest));
     ManifestInfo m = parse_manifest(manifest_text, "manifest " + manifest_digest + " of " + source);
-    locate(m.config);
+    // The config is JSON that inspect prints and cntr reads: bounded and well-formed,
+    // or the image is refused now rather than when it is used.
+    {
+        const std::string what = "config " + m.config + " of " + source;
+        RegularFile cf = open_regular(-1, locate(m.config), kMaxConfigBytes, what);
+        json config = parse_json(read_regular(cf, what), what);
+        if (!config.is_object()) throw UserError(fmt::format("{} is not a JSON object", what));
+    }
 
     ImageRecord rec;
     rec.manifest = manifest_digest;
@@ -301,8 +336,9 @@ std::string Store::commit(const std::string& key, const Staging& staging,
         std::string dir = unpacked->path() + "/root";
         check(::mkdir(dir.c_str(), 0755), "mkdir " + dir);
         std::vector<LayerFile> files;
-        for (const auto& l : rec.layers) files.push_back({locate(l.digest), l.digest});
-        unpack_layers(dir, files);
+        for (const auto& l : rec.layers)
+            files.push_back({locate(l.digest), l.digest, l.media_type});
+        unpack_layers(dir, files, limits);
         // cntr mounts the slim container's root at /var/lib/cntr of the tools root.
         Fd rfd = open_fd(dir, O_PATH | O_DIRECTORY);
         Fd cur = open_beneath(rfd.get(), "", O_PATH | O_DIRECTORY);

@@ -22,6 +22,7 @@
 
 #include "digest.hpp"
 #include "fd.hpp"
+#include "unpack.hpp"
 
 namespace cntr::fatimg {
 
@@ -60,7 +61,9 @@ class Staging;
 // the expected digest, the actual one and `source`.
 class BlobWriter {
   public:
-    BlobWriter(Staging& staging, std::string expected, std::string source);
+    // More than `max_size` bytes written (the size a descriptor declares) is an error.
+    BlobWriter(Staging& staging, std::string expected, std::string source,
+               uint64_t max_size = UINT64_MAX);
     ~BlobWriter();
     void write(const void* data, size_t len);
     // Returns the blob's digest (== expected, when one was given).
@@ -71,7 +74,7 @@ class BlobWriter {
     Staging& staging_;
     std::string expected_, source_, tmp_path_;
     Fd fd_;
-    uint64_t size_ = 0;
+    uint64_t size_ = 0, max_size_;
     Sha256 hash_;
 };
 
@@ -82,10 +85,10 @@ class Staging {
     [[nodiscard]] std::string blob_path(const std::string& digest) const;
     [[nodiscard]] bool has(const std::string& digest) const;
     [[nodiscard]] const std::string& dir() const { return dir_.path(); }
-    // Copies a file into the staging area, verifying (or, when expected is empty,
-    // computing) its digest.
-    std::string add_file(const std::string& path, const std::string& expected,
-                         const std::string& source);
+    // Copies what `fd` reads into the staging area, verifying (or, when expected is
+    // empty, computing) its digest; more than max_size bytes is an error.
+    std::string add_fd(int fd, const std::string& expected, const std::string& source,
+                       uint64_t max_size);
     std::string add_bytes(const std::string& data, const std::string& expected,
                           const std::string& source);
 
@@ -127,7 +130,8 @@ class Store {
     // already in the store) visible under `key`; unpacks its rootfs unless present.
     // Returns the rootfs path.
     std::string commit(const std::string& key, const Staging& staging,
-                       const std::string& manifest_digest, const std::string& source);
+                       const std::string& manifest_digest, const std::string& source,
+                       const ImageLimits& limits);
 
     // Under the lock. Returns false when `key` is not recorded.
     bool remove(const std::string& key);
@@ -145,6 +149,7 @@ class Store {
 // The parsed parts of an image manifest (docker schema 2 or OCI) that the store needs.
 struct ManifestInfo {
     std::string config;
+    uint64_t config_size = 0;  // as declared
     std::vector<LayerRecord> layers;
 };
 ManifestInfo parse_manifest(const std::string& json, const std::string& what);

@@ -20,6 +20,15 @@
 //     fchmod so set-id bits survive; xattrs such as security.capability last
 //     because chown clears them), symlinks via *at(AT_SYMLINK_NOFOLLOW).
 //
+// Decompression: libarchive would chain any filter it can bid on (gzip in gzip in
+// gzip, and lzop/lrzip/grzip by running those programs from $PATH as root). Only the
+// gzip and zstd filters are registered, and after opening the detected chain must be
+// exactly the one the layer's media type names (or none for a plain tar).
+//
+// Limits: every entry, and every regular file's logical size (archive_entry_size:
+// holes of a sparse file included), is counted against ImageLimits before it is
+// written; the error names the limit and how to raise it.
+//
 // Whiteouts: `.wh.NAME` removes NAME from lower layers; `.wh..wh..opq` empties its
 // directory of everything not written by the current layer (OCI image spec,
 // "Representing Changes"). Directory mtimes are applied at the very end, since
@@ -37,6 +46,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -44,6 +54,7 @@
 #include "error.hpp"
 #include "fs_util.hpp"
 #include "log.hpp"
+#include "text.hpp"
 
 namespace cntr::fatimg {
 
@@ -56,10 +67,19 @@ struct DirTime {
     timespec times[2];
 };
 
+struct Budget {
+    const ImageLimits& limits;
+    uint64_t bytes = 0, entries = 0;
+};
+
 class LayerApplier {
   public:
-    LayerApplier(int rootfd, const LayerFile& layer, size_t index)
-        : rootfd_(rootfd), layer_(layer), index_(index), is_root_(::geteuid() == 0) {}
+    LayerApplier(int rootfd, const LayerFile& layer, size_t index, Budget& budget)
+        : rootfd_(rootfd),
+          layer_(layer),
+          index_(index),
+          is_root_(::geteuid() == 0),
+          budget_(budget) {}
 
     void apply(std::vector<DirTime>& dir_times);
 
@@ -67,12 +87,15 @@ class LayerApplier {
     [[noreturn]] void refuse(const std::string& entry, const std::string& why) const {
         throw UserError(fmt::format(
             "image refused: layer {} ({}) entry \"{}\" {}; nothing of this image was stored",
-            index_ + 1, layer_.digest, entry, why));
+            index_ + 1, layer_.digest, printable(entry), why));
     }
     [[noreturn]] void fail(const std::string& entry, const std::string& op) const {
         throw UserError(fmt::format("unpacking layer {} ({}) entry \"{}\": {}: {}", index_ + 1,
-                                    layer_.digest, entry, op, std::strerror(errno)));
+                                    layer_.digest, printable(entry), printable(op),
+                                    std::strerror(errno)));
     }
+    void count(archive_entry* e, const std::string& entry);
+    void check_filters(archive* a) const;
     // `entry` names the archive entry in refusals (differs from `raw` for link targets).
     std::vector<std::string> split(const std::string& raw, const std::string& entry) const;
     Fd open_parent(const std::vector<std::string>& comps, size_t n, const std::string& entry,
@@ -86,6 +109,7 @@ class LayerApplier {
     const LayerFile& layer_;
     size_t index_;
     bool is_root_;
+    Budget& budget_;
     std::set<std::string> written_;  // paths this layer created (opaque dirs keep them)
 };
 
@@ -191,7 +215,8 @@ void LayerApplier::write_data(archive* a, int fd, const std::string& entry) cons
         if (r == ARCHIVE_EOF) break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
             throw UserError(fmt::format("unpacking layer {} ({}) entry \"{}\": {}", index_ + 1,
-                                        layer_.digest, entry, archive_error_string(a)));
+                                        layer_.digest, printable(entry),
+                                        printable(archive_error_string(a))));
         const char* p = static_cast<const char*>(buf);
         while (size > 0) {
             ssize_t n = ::pwrite(fd, p, size, offset);
@@ -204,6 +229,27 @@ void LayerApplier::write_data(archive* a, int fd, const std::string& entry) cons
     }
 }
 
+void LayerApplier::count(archive_entry* e, const std::string& entry) {
+    const ImageLimits& lim = budget_.limits;
+    if (++budget_.entries > lim.max_entries)
+        throw UserError(fmt::format(
+            "image refused: it has more than {} entries (limit reached at layer {} ({}) entry "
+            "\"{}\"); if you trust the image, raise the limit with --max-image-entries N or "
+            "CNTR_FATIMG_MAX_IMAGE_ENTRIES=N",
+            lim.max_entries, index_ + 1, layer_.digest, printable(entry)));
+    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) return;
+    // The logical size, which a sparse file's holes are part of: what the file system
+    // will report, and what a later copy of the tools root would write out.
+    const la_int64_t size = archive_entry_size(e);
+    if (size < 0 || static_cast<uint64_t>(size) > lim.max_bytes - budget_.bytes)
+        throw UserError(fmt::format(
+            "image refused: it unpacks to more than {} bytes (layer {} ({}) entry \"{}\" of {} "
+            "bytes passes the limit); if you trust the image, raise the limit with "
+            "--max-image-size SIZE or CNTR_FATIMG_MAX_IMAGE_SIZE=SIZE",
+            lim.max_bytes, index_ + 1, layer_.digest, printable(entry), size));
+    budget_.bytes += static_cast<uint64_t>(size);
+}
+
 void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>& dir_times) {
     const char* raw_c = archive_entry_pathname(e);
     if (!raw_c) raw_c = archive_entry_pathname_utf8(e);
@@ -211,6 +257,7 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
         throw UserError(
             fmt::format("layer {} ({}): entry without a name", index_ + 1, layer_.digest));
     const std::string raw = raw_c;
+    count(e, raw);
     auto comps = split(raw, raw);
     if (comps.empty()) return;  // "./": the root itself, which we own
     const std::string base = comps.back();
@@ -315,33 +362,88 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
     }
 }
 
+// The one filter `media_type` allows (ARCHIVE_FILTER_NONE for a plain tar), or -1.
+int filter_for(const std::string& media_type) {
+    if (media_type.ends_with("+gzip") || media_type.ends_with(".tar.gzip"))
+        return ARCHIVE_FILTER_GZIP;
+    if (media_type.ends_with("+zstd") || media_type.ends_with(".tar.zstd"))
+        return ARCHIVE_FILTER_ZSTD;
+    if (media_type.ends_with(".tar")) return ARCHIVE_FILTER_NONE;
+    return -1;
+}
+
+void LayerApplier::check_filters(archive* a) const {
+    const int want = filter_for(layer_.media_type);
+    // archive_filter_code(a, 0) is the outermost filter; the last one is always NONE
+    // (the raw file). A plain tar has 1, a compressed one exactly 2.
+    const int n = archive_filter_count(a);
+    const int got = n >= 1 ? archive_filter_code(a, 0) : -1;
+    const bool ok = want == ARCHIVE_FILTER_NONE ? n == 1 : (n == 2 && got == want);
+    if (ok) return;
+    std::string chain;
+    for (int i = 0; i < n; ++i) {
+        const char* name = archive_filter_name(a, i);
+        chain += std::string(chain.empty() ? "" : " in ") + (name ? name : "?");
+    }
+    throw UserError(fmt::format(
+        "image refused: layer {} ({}) of media type \"{}\" is compressed as {}; only one "
+        "gzip or zstd compression matching the media type, or none for a plain tar, is "
+        "accepted",
+        index_ + 1, layer_.digest, printable(layer_.media_type), chain));
+}
+
 void LayerApplier::apply(std::vector<DirTime>& dir_times) {
+    if (filter_for(layer_.media_type) < 0)
+        throw UserError(fmt::format(
+            "image refused: layer {} ({}) has the unsupported media type \"{}\" (tar, tar+gzip "
+            "and tar+zstd layers are supported)",
+            index_ + 1, layer_.digest, printable(layer_.media_type)));
     Archive a(archive_read_new(), archive_read_free);
-    archive_read_support_filter_all(a.get());  // gzip, zstd, none (and others)
+    // Nothing else: every other libarchive filter is either unneeded or runs an
+    // external program (lzop, lrzip, grzip, ...) found on $PATH.
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_filter_zstd(a.get());
     archive_read_support_format_tar(a.get());
     if (archive_read_open_filename(a.get(), layer_.path.c_str(), 1 << 20) != ARCHIVE_OK)
         throw UserError(fmt::format("cannot read layer {} ({}): {}", index_ + 1, layer_.digest,
-                                    archive_error_string(a.get())));
+                                    printable(archive_error_string(a.get()))));
+    check_filters(a.get());
     archive_entry* e = nullptr;
     for (;;) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
             throw UserError(fmt::format("layer {} ({}) is not a valid tar archive: {}", index_ + 1,
-                                        layer_.digest, archive_error_string(a.get())));
+                                        layer_.digest, printable(archive_error_string(a.get()))));
         one_entry(a.get(), e, dir_times);
     }
 }
 
 }  // namespace
 
-void unpack_layers(const std::string& root_dir, const std::vector<LayerFile>& layers) {
+ImageLimits image_limits(const std::optional<uint64_t>& bytes,
+                         const std::optional<uint64_t>& entries) {
+    ImageLimits l;
+    if (bytes)
+        l.max_bytes = *bytes;
+    else if (const char* e = std::getenv("CNTR_FATIMG_MAX_IMAGE_SIZE"); e && *e)
+        l.max_bytes = parse_size(e, "CNTR_FATIMG_MAX_IMAGE_SIZE");
+    if (entries)
+        l.max_entries = *entries;
+    else if (const char* e = std::getenv("CNTR_FATIMG_MAX_IMAGE_ENTRIES"); e && *e)
+        l.max_entries = parse_size(e, "CNTR_FATIMG_MAX_IMAGE_ENTRIES");
+    return l;
+}
+
+void unpack_layers(const std::string& root_dir, const std::vector<LayerFile>& layers,
+                   const ImageLimits& limits) {
     int rfd = ::open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (rfd < 0) throw_errno("open " + root_dir);
     Fd root(rfd);
     std::vector<DirTime> dir_times;
+    Budget budget{limits};
     for (size_t i = 0; i < layers.size(); ++i) {
-        LayerApplier(root.get(), layers[i], i).apply(dir_times);
+        LayerApplier(root.get(), layers[i], i, budget).apply(dir_times);
     }
     for (const auto& d : dir_times) {
         Fd fd = open_beneath(root.get(), d.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);

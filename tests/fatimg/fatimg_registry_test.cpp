@@ -108,7 +108,7 @@ TEST_F(FatimgRegistry, PullDockerSchema2ViaDockerTransportPrefix) {
     EXPECT_EQ(in["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip");
 }
 
-TEST_F(FatimgRegistry, PullImageIndexPicksLinuxAmd64) {
+TEST_F(FatimgRegistry, PullImageIndexPicksHostPlatformOrPlatformOption) {
     std::string layout = scratch.dir() + "/multi";
     std::string arm = write_oci_layout(layout, "arm", small_image("this-is-arm64"));
     std::string amd = write_oci_layout(layout, "amd", small_image("this-is-amd64"));
@@ -146,6 +146,81 @@ TEST_F(FatimgRegistry, PullImageIndexPicksLinuxAmd64) {
     auto imp = fatimg(scratch.store(), {"import", "oci:" + layout + ":multi"});
     ASSERT_EQ(imp.exit_code, 0) << imp.err;
     EXPECT_EQ(cntr::test::trim(imp.out), cntr::test::trim(r.out));
+
+    // --platform picks another image of the index, from the registry and the layout.
+    auto on_arm = fatimg(scratch.dir() + "/store-arm", {"pull", dest, "--platform", "linux/arm64"});
+    ASSERT_EQ(on_arm.exit_code, 0) << on_arm.err;
+    EXPECT_EQ(read_text(cntr::test::trim(on_arm.out) + "/etc/marker"), "this-is-arm64");
+    auto arm_imp = fatimg(scratch.dir() + "/store-arm2",
+                          {"import", "oci:" + layout + ":multi", "--platform", "linux/arm64"});
+    ASSERT_EQ(arm_imp.exit_code, 0) << arm_imp.err;
+    EXPECT_EQ(fs::path(cntr::test::trim(arm_imp.out)).filename(),
+              fs::path(cntr::test::trim(on_arm.out)).filename())
+        << "the same manifest digest";
+    // A platform the index lacks: the error lists what it offers.
+    auto none = fatimg(scratch.dir() + "/store-none", {"pull", dest, "--platform", "linux/s390x"});
+    EXPECT_EQ(none.exit_code, 1);
+    EXPECT_NE(none.err.find("has no linux/s390x image (it offers: linux/arm64, linux/amd64)"),
+              std::string::npos)
+        << none.err;
+    EXPECT_NE(none.err.find("--platform"), std::string::npos) << none.err;
+}
+
+TEST_F(FatimgRegistry, CredentialHelpersInDockersOrder) {
+    std::string ref = push_tls("helper", small_image("via-helper"));
+    // Real helper programs on $PATH, speaking the docker-credential-helpers protocol:
+    // the server address on stdin, JSON on stdout, "not found" as a failing exit.
+    std::string bin = scratch.dir() + "/bin", log = scratch.dir() + "/helper.log";
+    fs::create_directories(bin);
+    auto helper = [&](const std::string& name, const std::string& script) {
+        std::ofstream(bin + "/docker-credential-" + name) << "#!/bin/sh\n" << script;
+        fs::permissions(bin + "/docker-credential-" + name, fs::perms::owner_all);
+    };
+    auto answering = [&](const std::string& password) {
+        return "read server\necho \"$1 $server\" >> " + log + "\n" +
+               "if [ \"$1\" = get ] && [ \"$server\" = '" + env["TLS"] + "' ]; then\n" +
+               "  printf '{\"ServerURL\":\"%s\",\"Username\":\"" + env["USER"] +
+               "\",\"Secret\":\"" + password + "\"}' \"$server\"\n" +
+               "else echo 'credentials not found in native keychain'; exit 1; fi\n";
+    };
+    helper("cntrtest", answering(env["PASSWORD"]));
+    helper("cntrwrong", answering("wrong"));
+    helper("cntrempty",
+           "cat >/dev/null\necho 'credentials not found in native keychain'\nexit 1\n");
+    const std::string b64 =
+        cntr::test::trim(cntr::test::sh("printf %s '" + creds() + "' | base64 -w0").out);
+    const char* path = std::getenv("PATH");
+    int n = 0;
+    auto pull_with = [&](const json& config) {
+        std::string dir = scratch.dir() + "/docker" + std::to_string(++n);
+        fs::create_directories(dir);
+        std::ofstream(dir + "/config.json") << config.dump();
+        return cntr::test::run({"env", "-u", "REGISTRY_AUTH_FILE", "-u", "XDG_RUNTIME_DIR",
+                                "HOME=" + scratch.dir(), "DOCKER_CONFIG=" + dir,
+                                "PATH=" + bin + ":" + (path ? path : "/usr/bin:/bin"),
+                                fatimg_binary(), "--root", dir + "/store", "pull", ref});
+    };
+    // credHelpers for this registry.
+    auto r1 = pull_with({{"credHelpers", {{env["TLS"], "cntrtest"}}}});
+    EXPECT_EQ(r1.exit_code, 0) << r1.err;
+    EXPECT_EQ(read_text(log), "get " + env["TLS"] + "\n");
+    // credsStore for every registry.
+    auto r2 = pull_with({{"credsStore", "cntrtest"}});
+    EXPECT_EQ(r2.exit_code, 0) << r2.err;
+    // credHelpers wins over credsStore: its wrong password is what the registry sees.
+    auto r3 = pull_with({{"credHelpers", {{env["TLS"], "cntrwrong"}}}, {"credsStore", "cntrtest"}});
+    EXPECT_EQ(r3.exit_code, 1);
+    EXPECT_NE(r3.err.find("docker-credential-cntrwrong"), std::string::npos) << r3.err;
+    // A helper without credentials for the registry passes on to credsStore, then auths.
+    auto r4 = pull_with({{"credHelpers", {{env["TLS"], "cntrempty"}}}, {"credsStore", "cntrtest"}});
+    EXPECT_EQ(r4.exit_code, 0) << r4.err;
+    auto r5 = pull_with({{"credsStore", "cntrempty"}, {"auths", {{env["TLS"], {{"auth", b64}}}}}});
+    EXPECT_EQ(r5.exit_code, 0) << r5.err;
+    // A helper that is configured but not installed is an error naming it, not anonymity.
+    auto r6 = pull_with({{"credsStore", "cntr-not-installed"}});
+    EXPECT_EQ(r6.exit_code, 1);
+    EXPECT_NE(r6.err.find("docker-credential-cntr-not-installed"), std::string::npos) << r6.err;
+    EXPECT_NE(r6.err.find("not found in $PATH"), std::string::npos) << r6.err;
 }
 
 TEST_F(FatimgRegistry, PullTlsWithBasicAuthFromCredsAndAuthFiles) {
@@ -230,7 +305,7 @@ TEST_F(FatimgRegistry, UnknownCaIsAClearErrorAndTlsVerifyFalseSkipsIt) {
 }
 
 TEST_F(FatimgRegistry, TamperedBlobInRegistryStorageIsRefusedNamingDigest) {
-    std::string ref = push_anon("tamper", small_image("tamper-me"));
+    std::string ref = push_anon("tamper", small_image(unique("tamper-me")));
     // The first layer's blob in the registry's storage: flip one byte, keep the size.
     std::string layout = scratch.dir() + "/layout-tamper";
     auto idx = json::parse(read_text(layout + "/index.json"));
@@ -255,7 +330,7 @@ TEST_F(FatimgRegistry, TamperedBlobInRegistryStorageIsRefusedNamingDigest) {
 }
 
 TEST_F(FatimgRegistry, TamperedManifestInRegistryStorageIsRefused) {
-    std::string ref = push_anon("tamper-manifest", small_image("tamper-manifest"));
+    std::string ref = push_anon("tamper-manifest", small_image(unique("tamper-manifest")));
     std::string layout = scratch.dir() + "/layout-tamper-manifest";
     std::string digest = json::parse(read_text(layout + "/index.json"))["manifests"][0]["digest"];
     std::string hex = digest.substr(7);
@@ -365,7 +440,7 @@ TEST_F(FatimgRegistry, PullKilledMidDownloadLeavesStoreAsBefore) {
     EXPECT_TRUE(fs::is_empty(scratch.store() + "/tmp")) << "the next run removed the leftovers";
 }
 
-TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
+TEST_F(FatimgRegistry, ProgressIsOneLineOnATerminalAndPlainStepsElsewhere) {
     Layer l;
     l.entries = {file("blob", std::string(3u << 20, 'x'))};
     l.compression = Compression::none;
@@ -377,15 +452,21 @@ TEST_F(FatimgRegistry, ProgressBarOnlyOnATerminal) {
     auto tty = cntr::test::run_on_pty({fatimg_binary(), "--root", scratch.store(), "pull", ref},
                                       winsize{24, 80, 0, 0}, [](int, const std::string&) {});
     EXPECT_EQ(tty.exit_code, 0) << tty.out;
-    EXPECT_NE(tty.out.find("=] 3.1/3.1 MB"), std::string::npos) << tty.out;
+    EXPECT_NE(tty.out.find("3.1/3.1 MB, 1/1 layers"), std::string::npos) << tty.out;
+    // Not a terminal: one plain line per finished step, no carriage returns.
     auto piped = fatimg(scratch.dir() + "/store2", {"pull", ref});
     EXPECT_EQ(piped.exit_code, 0) << piped.err;
-    EXPECT_EQ(piped.err, "");
+    EXPECT_NE(piped.err.find(ref + ": layer sha256:"), std::string::npos) << piped.err;
+    EXPECT_NE(piped.err.find(" done (3.1 MB, 1/1 layers)\n"), std::string::npos) << piped.err;
+    EXPECT_NE(piped.err.find(": unpacking\n"), std::string::npos) << piped.err;
+    EXPECT_NE(piped.err.find(": unpacked in "), std::string::npos) << piped.err;
+    EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
     auto quiet = cntr::test::run_on_pty(
         {fatimg_binary(), "--root", scratch.dir() + "/store3", "pull", "-q", ref},
         winsize{24, 80, 0, 0}, [](int, const std::string&) {});
-    EXPECT_EQ(quiet.exit_code, 0) << quiet.out;  // a failed pull prints no bar either
+    EXPECT_EQ(quiet.exit_code, 0) << quiet.out;
     EXPECT_EQ(quiet.out.find("MB"), std::string::npos) << quiet.out;
+    EXPECT_EQ(quiet.out.find("unpack"), std::string::npos) << quiet.out;
 }
 
 TEST_F(FatimgRegistry, LayersAlreadyInTheStoreAreReused) {

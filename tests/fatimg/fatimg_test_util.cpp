@@ -1,13 +1,21 @@
 #include "fatimg_test_util.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <strings.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+extern char** environ;
 
 namespace cntr::fatimg::test {
 
@@ -24,7 +32,12 @@ Scratch::~Scratch() {
     fs::remove_all(dir_, ec);
 }
 
-std::string fatimg_binary() { return CNTR_FATIMG_BINARY; }
+// $CNTR_FATIMG_TEST_BINARY runs the suite against another build (e.g. an older
+// commit, to see a test fail without its fix).
+std::string fatimg_binary() {
+    const char* other = std::getenv("CNTR_FATIMG_TEST_BINARY");
+    return other && *other ? other : CNTR_FATIMG_BINARY;
+}
 
 cntr::test::ProcessResult fatimg(const std::string& store, const std::vector<std::string>& args,
                                  std::chrono::seconds deadline) {
@@ -55,6 +68,49 @@ struct stat lstat_of(const std::string& path) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) st.st_ino = 0;
     return st;
+}
+
+Measured run_measured(const std::vector<std::string>& argv, std::chrono::seconds deadline) {
+    Scratch io;
+    const std::string out_path = io.dir() + "/out", err_path = io.dir() + "/err";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT, 0600);
+    std::vector<std::string> args = argv;
+    std::vector<char*> cargv;
+    for (auto& a : args) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    Measured m;
+    pid_t pid = 0;
+    const auto start = std::chrono::steady_clock::now();
+    int rc = ::posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        m.err = "posix_spawn " + argv[0] + " failed";
+        return m;
+    }
+    int status = 0;
+    rusage ru{};
+    for (;;) {
+        pid_t w = ::wait4(pid, &status, WNOHANG, &ru);
+        if (w == pid) break;
+        if (std::chrono::steady_clock::now() - start > deadline) {
+            ::kill(pid, SIGKILL);
+            ::wait4(pid, &status, 0, &ru);
+            m.timed_out = true;
+            break;
+        }
+        ::usleep(20000);
+    }
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m.max_rss_kib = ru.ru_maxrss;
+    if (!m.timed_out)
+        m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    m.out = read_text(out_path);
+    m.err = read_text(err_path);
+    return m;
 }
 
 std::map<std::string, std::string> registry_env() {

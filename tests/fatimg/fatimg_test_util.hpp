@@ -41,6 +41,20 @@ std::string read_text(const std::string& path);
 
 struct stat lstat_of(const std::string& path);
 
+// A program run with its peak memory measured: wait4(2) reports the child's maximum
+// resident set (ru_maxrss, of the child and the descendants it waited for), which
+// bounds memory without RLIMIT_AS (which ASan builds cannot run under). stdout and
+// stderr are captured through files; past `deadline` the child is killed.
+struct Measured {
+    int exit_code = -1;  // 128+N for signal N; -1 when killed at the deadline
+    std::string out, err;
+    long max_rss_kib = 0;
+    bool timed_out = false;
+    double seconds = 0;
+};
+Measured run_measured(const std::vector<std::string>& argv,
+                      std::chrono::seconds deadline = std::chrono::seconds(60));
+
 // Key=value pairs written by tests/engines/registry-fixture.sh setup.
 std::map<std::string, std::string> registry_env();
 

@@ -121,6 +121,11 @@ std::string layer_blob(const Layer& layer) {
             case Entry::Type::file:
                 archive_entry_set_filetype(e.get(), AE_IFREG);
                 archive_entry_set_size(e.get(), static_cast<la_int64_t>(en.data.size()));
+                if (en.sparse_size) {
+                    archive_entry_set_size(e.get(), static_cast<la_int64_t>(en.sparse_size));
+                    archive_entry_sparse_add_entry(e.get(), 0,
+                                                   static_cast<la_int64_t>(en.data.size()));
+                }
                 break;
             case Entry::Type::dir:
                 archive_entry_set_filetype(e.get(), AE_IFDIR);
@@ -156,6 +161,7 @@ namespace {
 
 // Uncompressed tar of a layer (for diff_ids).
 std::string diff_id(const Layer& l) {
+    if (!l.raw_blob.empty()) return sha256_hex(l.raw_blob);
     Layer plain = l;
     plain.compression = Compression::none;
     return sha256_hex(layer_blob(plain));
@@ -176,7 +182,7 @@ const char* layer_media_type(Compression c) {
 }  // namespace
 
 std::string write_oci_layout(const std::string& dir, const std::string& tag,
-                             const std::vector<Layer>& layers) {
+                             const std::vector<Layer>& layers, const std::string& config_text) {
     fs::create_directories(dir + "/blobs/sha256");
     auto put = [&](const std::string& data) {
         std::string h = sha256_hex(data);
@@ -188,13 +194,14 @@ std::string write_oci_layout(const std::string& dir, const std::string& tag,
                      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
                      {"layers", json::array()}};
     for (const auto& l : layers) {
-        std::string blob = layer_blob(l);
-        manifest["layers"].push_back({{"mediaType", layer_media_type(l.compression)},
-                                      {"digest", "sha256:" + put(blob)},
-                                      {"size", blob.size()}});
+        std::string blob = l.raw_blob.empty() ? layer_blob(l) : l.raw_blob;
+        manifest["layers"].push_back(
+            {{"mediaType", l.raw_blob.empty() ? layer_media_type(l.compression) : l.media_type},
+             {"digest", "sha256:" + put(blob)},
+             {"size", blob.size()}});
         diff_ids.push_back(diff_id(l));
     }
-    std::string config = config_json(diff_ids);
+    std::string config = config_text.empty() ? config_json(diff_ids) : config_text;
     manifest["config"] = {{"mediaType", "application/vnd.oci.image.config.v1+json"},
                           {"digest", "sha256:" + put(config)},
                           {"size", config.size()}};

@@ -1,0 +1,64 @@
+// libFuzzer targets for the parsers that read registry and image input. One source,
+// one target per build: scripts/fuzz-fatimg.sh compiles it with -DFUZZ_TARGET=N.
+//   reference  parse_reference (the distribution grammar and the transports)
+//   manifest   parse_manifest (docker schema 2 / OCI image manifest)
+//   index      pick_platform_manifest (OCI index / docker manifest list)
+//   config     parse_json of a config and the walk cntr does over it (Env)
+//   challenge  parse_challenge + check_realm + realm_may_see_credentials
+// Every target must either return or throw cntr::UserError: anything else (another
+// exception, a crash, a sanitizer report, a hang, unbounded memory) is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "error.hpp"
+#include "importers.hpp"
+#include "json_limits.hpp"
+#include "platform.hpp"
+#include "reference.hpp"
+#include "store.hpp"
+#include "url_policy.hpp"
+
+namespace {
+
+using namespace cntr::fatimg;
+
+[[maybe_unused]] void reference(const std::string& s) { parse_reference(s); }
+
+[[maybe_unused]] void manifest(const std::string& s) { parse_manifest(s, "fuzz"); }
+
+[[maybe_unused]] void index(const std::string& s) {
+    static const Platform p = host_platform();
+    pick_platform_manifest(s, "fuzz", p);
+}
+
+[[maybe_unused]] void config(const std::string& s) {
+    auto j = parse_json(s, "fuzz");
+    if (j.is_object() && j.contains("config") && j["config"].is_object()) {
+        const auto& c = j["config"];
+        if (c.contains("Env") && c["Env"].is_array())
+            for (const auto& e : c["Env"])
+                if (e.is_string()) (void)e.get<std::string>();
+    }
+    (void)j.dump(2);  // what inspect prints
+}
+
+[[maybe_unused]] void challenge(const std::string& s) {
+    std::string scheme;
+    auto params = parse_challenge(s, scheme);
+    auto realm = params["realm"];
+    Url u = check_realm(realm, "registry.example.com", false);
+    (void)realm_may_see_credentials(u, "registry.example.com");
+    (void)check_realm(realm, "127.0.0.1:5000", true);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string s(reinterpret_cast<const char*>(data), size);
+    try {
+        FUZZ_TARGET(s);
+    } catch (const cntr::UserError&) {
+    }
+    return 0;
+}
