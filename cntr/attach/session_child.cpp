@@ -125,7 +125,7 @@ void take_relayed_stdio(const std::array<int, 3>& stdio) {
 // this process: it ends in _exit().
 struct KeptFds {
     Fd slave;
-    int lsm_proc = -1;  // O_CLOEXEC: gone at the command's execve()
+    int lsm_proc = -1;  // O_CLOEXEC; closed once the label is written
 };
 
 KeptFds close_all_but_stdio(Fd slave, int lsm_proc) {
@@ -154,10 +154,33 @@ KeptFds close_all_but_stdio(Fd slave, int lsm_proc) {
     return kept;
 }
 
-int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, Fd slave,
-                int lsm_proc) {
+// Step 3, in the reaper, before the fork that makes the command visible in the
+// container's PID namespace: the container's keyring, limits, LSM exec label,
+// seccomp filter (without no_new_privs it must be installed while
+// CAP_SYS_ADMIN is still held) and credentials. The command is born with them,
+// so a container process never sees a session process holding host root's
+// capabilities. The reaper itself stays invisible (joining a PID namespace
+// only moves children) and needs nothing privileged afterwards: it waits for
+// the command and passes signals on, as the same user.
+void become_container_process(const SessionConfig& cfg, int lsm_proc) {
     const ProcessContext& ctx = *cfg.ctx;
     const Elevation& elevate = cfg.elevation;
+    if (!elevate.keyring) join_fresh_session_keyring();
+    if (!elevate.limits) apply_process_limits(ctx);
+    if (!elevate.lsm) apply_lsm_exec(cfg.lsm, lsm_proc);
+    if (lsm_proc >= 0) ::close(lsm_proc);
+    if (!elevate.seccomp && !ctx.seccomp_filters.empty() && !ctx.no_new_privs)
+        install_seccomp_filters(ctx.seccomp_filters);
+    apply_credentials(ctx, elevate);
+    // A credential change resets dumpable to fs.suid_dumpable and clears the
+    // parent-death signal; the command inherits both from here, and execve()
+    // sets dumpable from the command's own credentials.
+    ::prctl(PR_SET_DUMPABLE, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, Fd slave) {
+    const ProcessContext& ctx = *cfg.ctx;
     reset_signals();
     if (slave) {
         check(::setsid(), "setsid");
@@ -166,18 +189,11 @@ int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, F
             check(::dup2(slave.get(), fd), "dup2 the PTY");
         slave.reset();
     }
-    if (!elevate.keyring) join_fresh_session_keyring();
-    if (!elevate.limits) apply_process_limits(ctx);
-    if (!elevate.lsm) apply_lsm_exec(cfg.lsm, lsm_proc);
-    const bool seccomp = !elevate.seccomp && !ctx.seccomp_filters.empty();
-    if (seccomp && !ctx.no_new_privs) install_seccomp_filters(ctx.seccomp_filters);
-    apply_credentials(ctx, elevate);
-    // A credential change resets dumpable to fs.suid_dumpable; execve() sets it
-    // from the command's credentials.
-    ::prctl(PR_SET_DUMPABLE, 0);
-    // Only now: credential changes clear the parent-death signal.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (seccomp && ctx.no_new_privs) install_seccomp_filters(ctx.seccomp_filters);
+    // With no_new_privs, as late as possible (runc's order): the filter then
+    // constrains nothing of cntr's own set-up.
+    if (!cfg.elevation.seccomp && !ctx.seccomp_filters.empty() && ctx.no_new_privs)
+        install_seccomp_filters(ctx.seccomp_filters);
     exec_command(command_line(cfg), env);
 }
 
@@ -264,8 +280,10 @@ int run_session_child(const SessionConfig& cfg) {
         close_all_but_stdio(std::move(slave), cfg.lsm.host_proc ? cfg.lsm.host_proc.get() : -1);
     slave = std::move(kept.slave);
 
+    become_container_process(cfg, kept.lsm_proc);
+
     ChildProcess command =
-        ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave), kept.lsm_proc); });
+        ChildProcess::fork([&] { return run_command(cfg, env, std::move(slave)); });
     slave.reset();
     return reap(command);
 }

@@ -9,7 +9,10 @@
 // stops when /racer.stop exists (or after SECONDS).
 // Output, one line each: "SEEN pid" for every new session process, "FD pid n target"
 // for every descriptor it could open, "ROOT pid" when /proc/PID/root opened,
-// "PTRACE pid" when it could seize the process. Built static (no sanitizer):
+// "PTRACE pid" when it could seize the process, "PRIV pid CapEff" when a
+// session process it can see holds CAP_SYS_ADMIN (host root's credentials, which
+// docker never gives the container: the command must drop them before it is
+// visible, not after). Built static (no sanitizer):
 // it runs in a busybox container without a libc.
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <string>
 #include <string_view>
@@ -61,8 +65,27 @@ bool is_target(pid_t pid) {
            std::string_view(buf, static_cast<size_t>(n)).find(kMarker) != std::string_view::npos;
 }
 
+// CapEff of /proc/PID/status (world-readable, no ptrace check), or 0.
+unsigned long long effective_caps(const std::string& base) {
+    int fd = ::open((base + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char* line = std::strstr(buf, "\nCapEff:");
+    return line == nullptr ? 0 : std::strtoull(line + 9, nullptr, 16);
+}
+
 void attack(pid_t pid) {
     const std::string base = "/proc/" + std::to_string(pid);
+    constexpr unsigned long long kCapSysAdmin = 1ULL << 21;
+    if (const auto caps = effective_caps(base); (caps & kCapSysAdmin) != 0) {
+        char hex[32];
+        std::snprintf(hex, sizeof(hex), "%016llx", caps);
+        report("PRIV " + std::to_string(pid) + " " + hex);
+    }
     for (int n = 0; n < 32; ++n) {
         const std::string fd_path = base + "/fd/" + std::to_string(n);
         int fd = ::open(fd_path.c_str(), O_PATH | O_CLOEXEC);

@@ -95,6 +95,9 @@ TEST(SessionSecurity, ContainerRacerReachesNoSessionProcess) {
                   lines_starting(r.out, "PTRACE "),
               "")
         << "a container process reached a session process";
+    // ...and never saw one holding host root's capabilities.
+    EXPECT_EQ(lines_starting(r.out, "PRIV "), "")
+        << "a session process was visible in the container with host privileges";
 }
 
 // Row 3: the fence keeps the container out, not the session's own tools.
