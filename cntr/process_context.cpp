@@ -164,8 +164,6 @@ Fd open_pidfd(pid_t pid) {
     return fd;
 }
 
-bool pidfd_alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
-
 std::string required_field(const std::string& status, const std::string& key) {
     auto v = status_field(status, key);
     if (!v) throw UserError("/proc/PID/status has no " + key + " line");
@@ -333,5 +331,7 @@ ProcessContext capture_process_context(pid_t pid) {
         throw UserError("process " + std::to_string(pid) + " exited while cntr was reading it");
     return ctx;
 }
+
+bool pidfd_alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
 
 }  // namespace cntr

@@ -89,6 +89,9 @@ struct ProcessContext {
     [[nodiscard]] const NamespaceFd* find_namespace(Namespace ns) const;
 };
 
+// Whether the process a pidfd refers to still runs (it keeps its PID while it does).
+bool pidfd_alive(int pidfd);
+
 // Reads everything cntr needs about `pid`. Throws UserError when the process
 // does not exist or vanishes while it is read.
 ProcessContext capture_process_context(pid_t pid);

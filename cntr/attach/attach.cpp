@@ -20,6 +20,7 @@
 #include "session.hpp"
 #include "session_root.hpp"
 #include "session_user.hpp"
+#include "target_confirm.hpp"
 #include "tools_server.hpp"
 #include "tools_source.hpp"
 
@@ -117,6 +118,7 @@ int run_attach(const AttachOptions& opts) {
     auto resolved = resolve_container(opts.container, opts.types);
     require_target_access(resolved.pid, "attach");
     ProcessContext ctx = capture_process_context(resolved.pid);
+    confirm_resolution(ctx, opts.container, resolved);
     log::debug("attaching to {} PID {} ({})", resolved.engine, ctx.pid, ctx.comm);
     Elevation elevation;
     for (const auto& layer : p.elevate) parse_elevation(layer, elevation);

@@ -20,6 +20,7 @@
 #include "resolve/resolver.hpp"
 #include "seccomp_borrow.hpp"
 #include "session.hpp"
+#include "target_confirm.hpp"
 
 namespace cntr {
 namespace {
@@ -71,6 +72,7 @@ int run_exec(const ExecOptions& opts) {
     auto resolved = resolve_container(opts.container, opts.types);
     require_target_access(resolved.pid, "exec");
     ProcessContext ctx = capture_process_context(resolved.pid);
+    confirm_resolution(ctx, opts.container, resolved);
     Elevation elevation;
     if (opts.elevate) parse_elevation(*opts.elevate, elevation);
     if (!elevation.seccomp) borrow_container_seccomp(ctx);

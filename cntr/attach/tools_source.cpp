@@ -14,6 +14,7 @@
 #include "mount_api.hpp"
 #include "process_context.hpp"
 #include "resolve/resolver.hpp"
+#include "target_confirm.hpp"
 
 namespace cntr {
 namespace {
@@ -39,6 +40,7 @@ ToolsRoot host_tools() {
 ToolsRoot container_tools(const std::string& name, const std::vector<std::string>& types) {
     auto resolved = resolve_container(name, types);
     ProcessContext fat = capture_process_context(resolved.pid);
+    confirm_resolution(fat, name, resolved);
     ToolsRoot t;
     t.description =
         "container " + name + " (" + resolved.engine + ", PID " + std::to_string(fat.pid) + ")";
