@@ -55,6 +55,7 @@ bool is_mount_point(const char* path) {
         ::unsetenv("TZ");
     std::vector<std::string> argv = command.empty() ? std::vector<std::string>{"/bin/sh"} : command;
     std::vector<char*> cargv;
+    cargv.reserve(argv.size() + 1);
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     ::execvp(cargv[0], cargv.data());

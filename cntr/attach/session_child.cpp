@@ -89,9 +89,11 @@ std::vector<std::string> command_line(const SessionConfig& cfg) {
 [[noreturn]] void exec_command(const std::vector<std::string>& argv,
                                const std::vector<std::string>& env) {
     std::vector<char*> cargv;
+    cargv.reserve(argv.size() + 1);
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
     std::vector<char*> cenv;
+    cenv.reserve(env.size() + 1);
     for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
     cenv.push_back(nullptr);
     // execvpe() searches the caller's PATH, so make it the session's.

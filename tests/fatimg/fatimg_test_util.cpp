@@ -80,6 +80,7 @@ Measured run_measured(const std::vector<std::string>& argv, std::chrono::seconds
     posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT, 0600);
     std::vector<std::string> args = argv;
     std::vector<char*> cargv;
+    cargv.reserve(args.size() + 1);
     for (auto& a : args) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     Measured m;

@@ -270,7 +270,8 @@ TEST(AttachSecurity, HostSocketsAreOnlyThereWhenAskedFor) {
     ASSERT_GE(server.fd, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+    ASSERT_LT(path.size(), sizeof(addr.sun_path));
+    path.copy(addr.sun_path, path.size());
     ASSERT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     ::chmod(path.c_str(), 0777);
     ASSERT_EQ(::listen(server.fd, 8), 0);  // the backlog takes the connections; no accept
