@@ -13,6 +13,7 @@
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
+#include "x11_listener.hpp"
 
 using namespace cntr::test;
 
@@ -84,28 +85,10 @@ TEST(AttachLayoutSockets, HostX11AndDbusSocketsAreConnectable) {
     // seen through CNTRFS alone a client would get ECONNREFUSED, because a
     // socket is found by its inode.
     DockerContainer c;  // first: its constructor may throw, and nothing is to undo yet
-    const std::string dir = "/tmp/.X11-unix";
-    const std::string path = dir + "/cntr-test-" + std::to_string(::getpid());
     // The listening socket: closed, its file removed (and the directory if this test
     // made it) however the test ends.
-    struct Listener {
-        std::string dir, path;
-        bool made_dir;
-        int fd = -1;
-        ~Listener() {
-            if (fd >= 0) ::close(fd);
-            ::unlink(path.c_str());
-            if (made_dir) ::rmdir(dir.c_str());
-        }
-    } server{dir, path, ::mkdir(dir.c_str(), 01777) == 0};
-    ::unlink(path.c_str());
-    server.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(server.fd, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
-    ASSERT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    ASSERT_EQ(::listen(server.fd, 1), 0);
+    HostX11Listener server("cntr-test-" + std::to_string(::getpid()), 1);
+    const std::string& path = server.path();
     // Accepts one client; joined however the test ends, after a connection of its own
     // that unblocks accept if the session never connected.
     struct Acceptor {
@@ -117,7 +100,7 @@ TEST(AttachLayoutSockets, HostX11AndDbusSocketsAreConnectable) {
             ::close(kick);
             thread.join();
         }
-    } acceptor{addr, std::thread([fd = server.fd] {
+    } acceptor{server.address(), std::thread([fd = server.fd()] {
                    int client = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
                    if (client >= 0) {
                        const char reply[] = "hello-from-host-x11\n";

@@ -28,6 +28,7 @@
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
+#include "x11_listener.hpp"
 
 using namespace cntr::test;
 using namespace std::chrono_literals;
@@ -253,28 +254,9 @@ TEST(AttachSecurity, HeldCwdInTheToolsReachesNothingAfterTheSession) {
 TEST(AttachSecurity, HostSocketsAreOnlyThereWhenAskedFor) {
     // A container that can run the host's python3 (for a Unix socket client).
     DockerContainer c({"-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro"});
-    const std::string dir = "/tmp/.X11-unix";
-    const std::string path = dir + "/" + unique("cntr-security-x");
-    struct Listener {
-        std::string dir, path;
-        bool made_dir;
-        int fd = -1;
-        ~Listener() {
-            if (fd >= 0) ::close(fd);
-            ::unlink(path.c_str());
-            if (made_dir) ::rmdir(dir.c_str());
-        }
-    } server{dir, path, ::mkdir(dir.c_str(), 01777) == 0};
-    ::unlink(path.c_str());
-    server.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(server.fd, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    ASSERT_LT(path.size(), sizeof(addr.sun_path));
-    path.copy(addr.sun_path, path.size());
-    ASSERT_EQ(::bind(server.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    ::chmod(path.c_str(), 0777);
-    ASSERT_EQ(::listen(server.fd, 8), 0);  // the backlog takes the connections; no accept
+    // The backlog takes the connections; nothing accepts them.
+    HostX11Listener server(unique("cntr-security-x"), 8);
+    const std::string& path = server.path();
     const std::string client =
         "python3 -c \"import socket,sys; s = socket.socket(socket.AF_UNIX); "
         "s.connect(sys.argv[1]); print('CONNECTED')\" /proc/$p/root" +

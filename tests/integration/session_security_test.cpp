@@ -39,9 +39,11 @@ int count_lines_starting(const std::string& text, const std::string& prefix) {
     return n;
 }
 
-ProcessResult cntr_exec(const std::string& container, const std::vector<std::string>& argv,
-                        const std::vector<std::string>& options = {}) {
-    std::vector<std::string> full = {kCntr, "exec"};
+// cntr SUBCOMMAND [OPTIONS...] CONTAINER -- ARGV...
+ProcessResult cntr_session(const char* subcommand, const std::string& container,
+                           const std::vector<std::string>& argv,
+                           const std::vector<std::string>& options) {
+    std::vector<std::string> full = {kCntr, subcommand};
     full.insert(full.end(), options.begin(), options.end());
     full.push_back(container);
     full.emplace_back("--");
@@ -49,14 +51,14 @@ ProcessResult cntr_exec(const std::string& container, const std::vector<std::str
     return run(full);
 }
 
+ProcessResult cntr_exec(const std::string& container, const std::vector<std::string>& argv,
+                        const std::vector<std::string>& options = {}) {
+    return cntr_session("exec", container, argv, options);
+}
+
 ProcessResult cntr_attach(const std::string& container, const std::vector<std::string>& argv,
                           const std::vector<std::string>& options = {}) {
-    std::vector<std::string> full = {kCntr, "attach"};
-    full.insert(full.end(), options.begin(), options.end());
-    full.push_back(container);
-    full.emplace_back("--");
-    full.insert(full.end(), argv.begin(), argv.end());
-    return run(full);
+    return cntr_session("attach", container, argv, options);
 }
 
 }  // namespace
