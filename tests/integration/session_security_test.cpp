@@ -12,6 +12,7 @@
 #include <future>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
@@ -30,6 +31,19 @@ std::string lines_starting(const std::string& text, const std::string& prefix) {
         if (line.starts_with(prefix)) out += line + "\n";
     return out;
 }
+
+// A host temp file removed however the test ends (an early ASSERT or a throw).
+struct TempFile {
+    std::string path;
+    explicit TempFile(const char* prefix) : path(std::string("/tmp/") + prefix + "XXXXXX") {
+        const int fd = ::mkstemp(path.data());
+        if (fd < 0) throw std::runtime_error("mkstemp " + path);
+        ::close(fd);
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    ~TempFile() { ::unlink(path.c_str()); }
+};
 
 int count_lines_starting(const std::string& text, const std::string& prefix) {
     std::istringstream in(text);
@@ -130,17 +144,14 @@ TEST(SessionSecurity, ContainerLoaderAndShellStartupVariablesDoNotReachTheTools)
 // Row 11: a container's environ larger than 1 MiB is cut with a warning, not
 // copied whole into cntr (host root).
 TEST(SessionSecurity, HugeContainerEnvironIsBoundedWithAWarning) {
-    char tmpl[] = "/tmp/cntr-env-XXXXXX";
-    int fd = ::mkstemp(tmpl);
-    ASSERT_GE(fd, 0);
-    ::close(fd);
+    const TempFile env_file("cntr-env-");
+    const char* tmpl = env_file.path.c_str();
     {
         std::ofstream f(tmpl);
         // 20 x 60 KiB: docker reads an env file line by line, at most 64 KiB each.
         for (int i = 0; i < 20; ++i) f << "BIG" << i << "=" << std::string(60 * 1024, 'x') << "\n";
     }
     DockerContainer c({"--env-file", tmpl});
-    ::unlink(tmpl);
     auto r = cntr_attach(c.name(), {"sh", "-c", "env | wc -c"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_LT(std::stol(trim(r.out)), 1100 * 1024) << r.out;
@@ -261,18 +272,15 @@ TEST(SessionSecurity, AdminsSessionKeyringIsNotTheSessions) {
 // Row 9: without a PTY the command's stdio are pipes cntr relays, never
 // cntr's own descriptors (here a host file as stdin), byte for byte.
 TEST(SessionSecurity, WithoutAPtyStdioIsRelayedNotHandedOver) {
-    char tmpl[] = "/tmp/cntr-stdin-XXXXXX";
-    int fd = ::mkstemp(tmpl);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::write(fd, "from-a-host-file\n", 17), 17);
-    ::close(fd);
+    const TempFile input("cntr-stdin-");
+    const std::string& tmpl = input.path;
+    std::ofstream(tmpl) << "from-a-host-file\n";
     DockerContainer c;
     const std::string cmd =
-        " -- sh -c 'stat -L -c %F /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2; cat' < " +
-        std::string(tmpl) + " 2>/dev/null";
+        " -- sh -c 'stat -L -c %F /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2; cat' < " + tmpl +
+        " 2>/dev/null";
     auto a = sh(kCntr + " attach " + c.name() + cmd);
     auto e = sh(kCntr + " exec " + c.name() + cmd);
-    ::unlink(tmpl);
     EXPECT_EQ(a.out, "fifo\nfifo\nfifo\nfrom-a-host-file\n") << a.err;
     EXPECT_EQ(e.out, "fifo\nfifo\nfifo\nfrom-a-host-file\n") << e.err;
 }
