@@ -48,30 +48,34 @@ size_t CachePruner::default_high_water(size_t nofile) { return nofile / 2; }
 
 void CachePruner::run() {
     const size_t low_water = inodes_.high_water() / 4 * 3;
-    auto pause = [this](auto duration) {
-        // Sleeps in slices so that stopping stays prompt.
-        for (auto left = std::chrono::duration_cast<std::chrono::milliseconds>(duration);
-             left.count() > 0 && !stop_.load(); left -= std::chrono::milliseconds(20)) {
-            std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
-        }
-    };
     std::chrono::milliseconds backoff = kFirstBackoff;
     while (inodes_.wait_until_over(stop_)) {
         const size_t before = inodes_.size();
-        if (before <= low_water) continue;
-        auto victims = inodes_.least_recently_used(before - low_water, kMinAge);
+        // A lookup out of descriptors while the table is under its mark: the rest of
+        // the limit is held by open files, and only cached nodes can give some back.
+        const size_t target =
+            inodes_.room_wanted() ? std::min(low_water, before / 4 * 3) : low_water;
+        if (before <= target) {
+            std::this_thread::sleep_for(kSettle);  // nothing to drop: no spinning for the waiter
+            continue;
+        }
+        auto victims = inodes_.least_recently_used(before - target, kMinAge);
         if (!victims.empty()) {
             if (!prune(victims)) {
                 inodes_.set_high_water(SIZE_MAX);  // nobody waits for room that will not come
                 return;
             }
-            pause(kSettle);
+            std::this_thread::sleep_for(kSettle);
         }
         if (inodes_.size() < before) {
             backoff = kFirstBackoff;
         } else {
-            pause(backoff);
-            backoff = std::min(backoff * 2, kLastBackoff);
+            if (inodes_.room_wanted()) {
+                std::this_thread::sleep_for(kSettle);
+            } else {
+                inodes_.pause(backoff, stop_);  // ends early when a lookup needs room
+                backoff = std::min(backoff * 2, kLastBackoff);
+            }
         }
     }
 }

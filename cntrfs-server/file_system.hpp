@@ -131,17 +131,25 @@ class FileSystem {
     // Opens `inode`'s directory stream into `handle`; 0 or an errno value.
     int open_dir(const Inode& inode, DirHandle& handle);
     // Returns open()'s descriptor (or -1 with errno). One that fails with EMFILE is tried
-    // again once the inode pruner (cache_pruner.hpp) has made room - when the kernel
-    // caches nodes faster than it is asked to drop them (a find over a big tree). The
-    // wait is bounded (200 ms): the FORGETs that free descriptors may need this thread.
+    // again each time the inode pruner (cache_pruner.hpp) got a descriptor closed - when
+    // the kernel caches nodes faster than it is asked to drop them (a find over a big
+    // tree). Another thread may take that descriptor first, hence the loop. Each wait is
+    // bounded (kRoomWait): the FORGETs that free descriptors may need this very thread
+    // (--threads 1); so is the whole (kRoomDeadline).
     template <typename Open>
     int open_with_room(Open open) {
-        int fd = open();
-        if (fd >= 0 || errno != EMFILE) return fd;
-        if (inodes_.wait_for_room(std::chrono::milliseconds(200))) return open();
+        const auto deadline = std::chrono::steady_clock::now() + kRoomDeadline;
+        for (;;) {
+            int fd = open();
+            if (fd >= 0 || errno != EMFILE) return fd;
+            if (std::chrono::steady_clock::now() >= deadline || !inodes_.wait_for_room(kRoomWait))
+                break;
+        }
         errno = EMFILE;
         return -1;
     }
+    static constexpr std::chrono::milliseconds kRoomWait{500};
+    static constexpr std::chrono::seconds kRoomDeadline{3};
     // Replies to READDIR(PLUS) with the entries of `d` from offset `off` on.
     void list_dir(fuse_req_t req, DirHandle& d, size_t size, off_t off, bool plus);
     // After a write or truncating open by `req`'s caller through `fd`: clears the file's

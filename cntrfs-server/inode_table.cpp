@@ -133,9 +133,18 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) {
                 doomed = std::move(it->second);
                 inodes_.erase(it);
                 by_id_.erase(found);
-                if (inodes_.size() == high_water_) shrank_.notify_all();
             }
         }
+    }
+    if (doomed) {
+        doomed.reset();  // closes the descriptor, outside the lock
+        bool waiters = false;
+        {
+            std::lock_guard lock(mutex_);
+            ++closed_;
+            waiters = room_waiters_ > 0;
+        }
+        if (waiters) shrank_.notify_all();
     }
     if (unknown) {
         cntr::log::error(
@@ -169,8 +178,14 @@ size_t InodeTable::high_water() {
 
 bool InodeTable::wait_until_over(const std::atomic<bool>& stop) {
     std::unique_lock lock(mutex_);
-    grew_.wait(lock, [&] { return stop.load() || inodes_.size() > high_water_; });
+    grew_.wait(lock,
+               [&] { return stop.load() || inodes_.size() > high_water_ || room_waiters_ > 0; });
     return !stop.load();
+}
+
+void InodeTable::pause(std::chrono::milliseconds duration, const std::atomic<bool>& stop) {
+    std::unique_lock lock(mutex_);
+    grew_.wait_for(lock, duration, [&] { return stop.load() || room_waiters_ > 0; });
 }
 
 void InodeTable::wake() {
@@ -178,13 +193,21 @@ void InodeTable::wake() {
     grew_.notify_all();
 }
 
+bool InodeTable::room_wanted() {
+    std::lock_guard lock(mutex_);
+    return room_waiters_ > 0;
+}
+
 bool InodeTable::wait_for_room(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (high_water_ == SIZE_MAX) return false;  // no pruner
+    const uint64_t closed_before = closed_;
+    ++room_waiters_;
     grew_.notify_all();
-    return shrank_.wait_for(lock, timeout, [&] {
-        return high_water_ == SIZE_MAX || inodes_.size() <= high_water_;
-    }) && high_water_ != SIZE_MAX;
+    const bool closed = shrank_.wait_for(
+        lock, timeout, [&] { return high_water_ == SIZE_MAX || closed_ != closed_before; });
+    --room_waiters_;
+    return closed && closed_ != closed_before;
 }
 
 std::vector<fuse_ino_t> InodeTable::least_recently_used(size_t n,

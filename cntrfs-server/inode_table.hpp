@@ -98,12 +98,18 @@ class InodeTable {
     // For CachePruner: the size above which it prunes; SIZE_MAX (the start): no pruner.
     void set_high_water(size_t n);
     [[nodiscard]] size_t high_water();
-    // Blocks until the table holds more than the high-water mark (true) or `stop` is
-    // set and wake() was called (false).
+    // Blocks until the table holds more than the high-water mark or a lookup waits for
+    // room (true), or `stop` is set and wake() was called (false).
     bool wait_until_over(const std::atomic<bool>& stop);
+    // Sleeps for `duration`, less if `stop` is set (and wake() called) or a lookup starts
+    // waiting for room: the pruner's back-off must not make such a lookup fail.
+    void pause(std::chrono::milliseconds duration, const std::atomic<bool>& stop);
     void wake();
+    // Whether a lookup is waiting in wait_for_room().
+    [[nodiscard]] bool room_wanted();
     // For a lookup that ran out of descriptors: wakes the pruner and waits at most
-    // `timeout` for the table to shrink to its high-water mark (true if it did).
+    // `timeout` until a forgotten Inode has closed its descriptor (true) - after, not
+    // before: a retry that races the close would fail again.
     bool wait_for_room(std::chrono::milliseconds timeout);
     // The node ids of the `n` least recently used Inodes not used for `min_age` (the root
     // never): a node just added may not even have reached the kernel yet.
@@ -140,9 +146,11 @@ class InodeTable {
     std::unordered_map<Key, std::unique_ptr<Inode>, KeyHash> inodes_;  // guarded by mutex_
     std::unordered_map<fuse_ino_t, Inode*> by_id_;                     // guarded by mutex_
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;                            // guarded by mutex_
-    size_t high_water_ = SIZE_MAX;  // guarded by mutex_; notify grew_ above it
-    std::condition_variable grew_;
-    std::condition_variable shrank_;    // back at or below high_water_ (forget)
+    size_t high_water_ = SIZE_MAX;      // guarded by mutex_; notify grew_ above it
+    size_t room_waiters_ = 0;           // guarded by mutex_; lookups in wait_for_room()
+    uint64_t closed_ = 0;               // guarded by mutex_; descriptors closed by forget()
+    std::condition_variable grew_;      // over high_water_, a room waiter, or stopping
+    std::condition_variable shrank_;    // closed_ moved on (forget), or no pruner any more
     std::map<dev_t, DevInfo> devices_;  // guarded by mutex_
 };
 

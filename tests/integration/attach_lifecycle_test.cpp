@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "cntr_binary.hpp"
@@ -18,13 +20,14 @@ TEST(AttachLifecycle, NothingStaysMountedOrRunningAfterTheSession) {
     DockerContainer c;
     const auto container_mounts_before = c.exec({"cat", "/proc/1/mountinfo"}).out;
     const auto host_mounts_before = host_mountinfo();
-    const int servers_before = cntrfs_server_count();
+    const auto servers_before = cntrfs_servers();
 
     auto r =
         attach_sh(c.name(), "ls / >/dev/null; cat /var/lib/cntr/etc/hostname >/dev/null; echo ok");
     ASSERT_EQ(r.exit_code, 0) << r.err;
 
-    EXPECT_TRUE(eventually([&] { return cntrfs_server_count() == servers_before; }, 10s))
+    // cntr returns only after its server is gone: no waiting here.
+    EXPECT_EQ(new_cntrfs_servers(servers_before), std::set<std::string>{})
         << "cntrfs-server still running";
     EXPECT_EQ(host_mountinfo(), host_mounts_before);
     EXPECT_EQ(c.exec({"cat", "/proc/1/mountinfo"}).out, container_mounts_before);
@@ -33,28 +36,30 @@ TEST(AttachLifecycle, NothingStaysMountedOrRunningAfterTheSession) {
 
 TEST(AttachLifecycle, FailedAttachLeavesNothingBehind) {
     DockerContainer c;
-    const int servers_before = cntrfs_server_count();
+    const auto servers_before = cntrfs_servers();
     const auto host_mounts_before = host_mountinfo();
     // The command does not exist: the session is set up, then fails.
     EXPECT_EQ(attach(c.name(), {"/nonexistent/binary"}).exit_code, 127);
-    EXPECT_TRUE(eventually([&] { return cntrfs_server_count() == servers_before; }, 10s));
+    EXPECT_EQ(new_cntrfs_servers(servers_before), std::set<std::string>{});
     EXPECT_EQ(host_mountinfo(), host_mounts_before);
 }
 
 TEST(AttachLifecycle, ContainerDeathEndsTheSessionWithAClearMessage) {
     DockerContainer c;
-    const int servers_before = cntrfs_server_count();
+    const auto servers_before = cntrfs_servers();
     ProcessResult r;
     auto started = std::chrono::steady_clock::now();
     std::thread session([&] { r = attach(c.name(), {"sleep", "600"}); });
     std::this_thread::sleep_for(2s);
+    // The session's own server, seen by the helper that checks it is gone below.
+    EXPECT_EQ(new_cntrfs_servers(servers_before).size(), 1U);
     ASSERT_EQ(run({"docker", "kill", c.name()}).exit_code, 0);
     session.join();
     auto took = std::chrono::steady_clock::now() - started;
     EXPECT_LT(took, 30s) << "cntr did not return after the container died";
     EXPECT_EQ(r.exit_code, 125);
     EXPECT_NE(r.err.find("exited during the session"), std::string::npos) << r.err;
-    EXPECT_TRUE(eventually([&] { return cntrfs_server_count() == servers_before; }, 10s));
+    EXPECT_EQ(new_cntrfs_servers(servers_before), std::set<std::string>{});
 }
 
 TEST(AttachLifecycle, TerminatingCntrEndsTheCommand) {
