@@ -35,3 +35,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/examples/profiles/team.yaml
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+# Not executable in doc/ (Debian policy): run it as `bash .../build-tools-image.sh`.
+install(FILES ${PROJECT_SOURCE_DIR}/examples/tools-image/build-tools-image.sh
+  ${PROJECT_SOURCE_DIR}/examples/tools-image/debian-tools.yaml
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/tools-image)

@@ -42,6 +42,8 @@ TEST_PACKAGES=(
     podman crun uidmap slirp4netns fuse-overlayfs lxc lxd containerd systemd-container
     # shells whose completion scripts (completions/) are syntax-checked by the tests
     bash-completion zsh fish
+    # examples/tools-image: the Debian tools image its test builds
+    mmdebstrap
     # the Debian package test: cpack's dpkg-shlibdeps, lintian
     dpkg-dev lintian
 )
