@@ -4,6 +4,8 @@
 // start a Go binary (tens of milliseconds) on every attach. When no local
 // socket answers (DOCKER_HOST=tcp://, ssh://, a context), the `docker` CLI is
 // the fallback; CNTR_DOCKER_CLI=1 forces it (the benchmark compares both).
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -75,6 +77,14 @@ class DockerResolver final : public ContainerResolver {
     }
 
     std::vector<ContainerInfo> find(const std::string& container) override {
+        // Docker names and ids are [a-zA-Z0-9][a-zA-Z0-9_.-]*; anything else (a
+        // "containerd://ID" for the cgroup engine) would only get a redirect or an
+        // error from the API, never a container.
+        if (container.empty() || !std::ranges::all_of(container, [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' ||
+                       c == '-';
+            }))
+            return {};
         auto socket = docker_socket_path();
         if (socket && !force_cli()) {
             auto resp = http_get_unix(*socket, "/containers/" + url_escape(container) + "/json");

@@ -19,7 +19,8 @@ struct Engine {
 // cntr.1 document it). Engines with their own names come first; a plain
 // process id last, so a container named "1234" is still found by its name.
 // kubernetes before containerd: the same task seen by both is listed (ps) and
-// reported under its pod name.
+// reported under its pod name. cgroup answers only IDs (RUNTIME://ID or 64 hex
+// digits), after the engines that know the same container by its name.
 // The command-line pattern matcher would match almost anything, so it only
 // runs when asked for with -t command.
 constexpr Engine kEngines[] = {
@@ -31,6 +32,7 @@ constexpr Engine kEngines[] = {
     {"kubernetes", make_kubernetes_resolver, true},
     {"containerd", make_containerd_resolver, true},
     {"rkt", make_rkt_resolver, true},
+    {"cgroup", make_cgroup_id_resolver, true},
     {"process_id", make_process_id_resolver, true},
     {"command", make_command_resolver, false},
 };

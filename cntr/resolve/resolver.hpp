@@ -63,6 +63,7 @@ std::unique_ptr<ContainerResolver> make_nspawn_resolver();
 std::unique_ptr<ContainerResolver> make_containerd_resolver();
 std::unique_ptr<ContainerResolver> make_kubernetes_resolver();
 std::unique_ptr<ContainerResolver> make_rkt_resolver();
+std::unique_ptr<ContainerResolver> make_cgroup_id_resolver();
 std::unique_ptr<ContainerResolver> make_process_id_resolver();
 std::unique_ptr<ContainerResolver> make_command_resolver();
 std::unique_ptr<ContainerResolver> make_resolver(std::string_view type);
