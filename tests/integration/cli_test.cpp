@@ -1,10 +1,82 @@
 // The command line: help, version, and every error a user can cause.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "cntr_binary.hpp"
 #include "docker_container.hpp"
 
 using namespace cntr::test;
+
+namespace {
+
+// A Unix socket file nothing listens on, as dockerd leaves behind when it dies:
+// connect() gets ECONNREFUSED.
+struct DeadSocket {
+    std::string dir = [] {
+        std::string tmpl = "/tmp/cntrt-deadsock.XXXXXX";
+        return std::string(::mkdtemp(tmpl.data()));
+    }();
+    std::string path = dir + "/docker.sock";
+    DeadSocket() {
+        int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+        EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+        ::close(fd);
+    }
+    ~DeadSocket() { std::filesystem::remove_all(dir); }
+    DeadSocket(const DeadSocket&) = delete;
+    DeadSocket& operator=(const DeadSocket&) = delete;
+};
+
+ProcessResult cntr_with_env(const std::string& env, std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", env, kCntr});
+    return run(args);
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+TEST(Cli, EngineDownIsTheErrorNotNoSuchContainer) {
+    // Issue 15, item 1: with dockerd down this read "no container 'cntr-demo' found".
+    DeadSocket dead;
+    const std::string expected = "cntr: error: docker: cannot connect to " + dead.path +
+                                 ": connection refused - is dockerd running? (`-t` names other "
+                                 "engines)";
+    auto any = cntr_with_env("DOCKER_HOST=unix://" + dead.path, {"attach", "cntr-demo"});
+    EXPECT_EQ(any.exit_code, 125);
+    EXPECT_EQ(first_line(any.err), expected) << any.err;
+    EXPECT_NE(any.err.find("\nno other engine knows 'cntr-demo'\n"), std::string::npos) << any.err;
+    auto docker =
+        cntr_with_env("DOCKER_HOST=unix://" + dead.path, {"attach", "-t", "docker", "cntr-demo"});
+    EXPECT_EQ(docker.exit_code, 125);
+    EXPECT_EQ(docker.err, expected + "\n");
+}
+
+TEST(Cli, PsSaysWhichEnginesItCouldNotAsk) {
+    DeadSocket dead;
+    auto down = cntr_with_env("DOCKER_HOST=unix://" + dead.path, {"ps", "-t", "docker"});
+    EXPECT_EQ(down.exit_code, 125);
+    EXPECT_EQ(down.err,
+              "cntr: error: could not ask any container engine:\n  docker: cannot "
+              "connect to " +
+                  dead.path + ": connection refused - is dockerd running?\n");
+    EXPECT_EQ(down.out, "") << "no table that reads as 'no containers'";
+    // Not root: the docker socket refuses us. Whether another engine could be asked
+    // (rootless podman) depends on the machine: 1 then, 125 when none could.
+    auto user = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kCntr, "ps"});
+    EXPECT_TRUE(user.exit_code == 1 || user.exit_code == 125) << user.exit_code;
+    EXPECT_NE(user.err.find("docker: cannot connect to /var/run/docker.sock: permission denied - "
+                            "run cntr as root (sudo)\n"),
+              std::string::npos)
+        << user.err;
+}
 
 TEST(Cli, HelpAndVersion) {
     for (auto args : std::vector<std::vector<std::string>>{
