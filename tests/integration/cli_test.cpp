@@ -91,6 +91,41 @@ TEST(Cli, HelpAndVersion) {
     EXPECT_TRUE(v.out.starts_with("cntr ")) << v.out;
 }
 
+TEST(Cli, HelpCommandShortVersionAndOneUsageLine) {
+    // Issue 15, items 5 and 8: `cntr help`, `cntr -V` read "A subcommand is required",
+    // and `cntr attach --help` printed two Usage lines.
+    auto help = run({kCntr, "help"});
+    EXPECT_EQ(help.exit_code, 0) << help.err;
+    EXPECT_EQ(help.out, run({kCntr, "--help"}).out);
+    auto help_attach = run({kCntr, "help", "attach"});
+    EXPECT_EQ(help_attach.exit_code, 0) << help_attach.err;
+    auto attach_help = run({kCntr, "attach", "--help"});
+    EXPECT_EQ(help_attach.out, attach_help.out);
+    size_t usages = 0;
+    for (size_t at = attach_help.out.find("Usage:"); at != std::string::npos;
+         at = attach_help.out.find("Usage:", at + 1))
+        ++usages;
+    EXPECT_EQ(usages, 1u) << attach_help.out;
+    EXPECT_NE(attach_help.out.find(
+                  "\nUsage: cntr attach [OPTIONS] [--] CONTAINER [-- COMMAND [ARGS...]]\n"),
+              std::string::npos)
+        << attach_help.out;
+    auto v = run({kCntr, "-V"});
+    EXPECT_EQ(v.exit_code, 0);
+    EXPECT_EQ(v.out, run({kCntr, "--version"}).out);
+}
+
+TEST(Cli, MistypedCommandSuggestsTheNearest) {
+    auto r = run({kCntr, "attahc", "web"});
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_EQ(r.err, "cntr: error: 'attahc' is not a cntr command; did you mean 'cntr attach'?\n");
+    auto far = run({kCntr, "frobnicate"});
+    EXPECT_EQ(far.exit_code, 125);
+    EXPECT_EQ(far.err,
+              "cntr: error: 'frobnicate' is not a cntr command; the commands are attach, exec, "
+              "profiles, ps and help (see cntr --help)\n");
+}
+
 TEST(Cli, UnknownContainerNamesTheEnginesTried) {
     auto r = run({kCntr, "attach", "no-such-container-xyz"});
     EXPECT_EQ(r.exit_code, 125);
