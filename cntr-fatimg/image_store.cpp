@@ -37,7 +37,7 @@ std::string stage(const Reference& ref, const StoreConfig& cfg, const Store& sto
         case Transport::oci_archive:
             return stage_oci_archive(ref, staging, opts);
         case Transport::docker_archive:
-            return stage_docker_archive(ref.path, ref.key(), staging, opts);
+            return stage_docker_archive(ref.path, ref.source(), staging, opts);
         case Transport::docker_daemon:
             return stage_docker_daemon(ref, staging, opts);
     }
@@ -63,12 +63,12 @@ std::string fetch_and_commit(const Reference& ref, const std::string& key, PullP
     Staging staging(store.tmp_dir());
     std::string manifest = stage(ref, cfg, store, staging, opts);
     if (path_exists(store.rootfs_path(manifest)))
-        return store.commit(key, staging, manifest, ref.key(), opts.limits);
+        return store.commit(key, staging, manifest, ref.source(), opts.limits);
     // Unpacking takes as long as the download for images of many small files: say so.
     PullProgress steps(cfg.progress, key, 0, 0);
     steps.step("unpacking");
     const auto start = std::chrono::steady_clock::now();
-    std::string rootfs = store.commit(key, staging, manifest, ref.key(), opts.limits);
+    std::string rootfs = store.commit(key, staging, manifest, ref.source(), opts.limits);
     steps.step(fmt::format(
         "unpacked in {:.1f} s",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
@@ -98,7 +98,18 @@ std::string ensure_rootfs_in(Store& store, const std::string& reference, PullPol
                             "use --pull=missing",
                             key, store.root(), reference));
     }
-    return fetch_and_commit(ref, key, policy, cfg, store);
+    if (policy != PullPolicy::missing || ref.transport != Transport::docker)
+        return fetch_and_commit(ref, key, policy, cfg, store);
+    // Most often a typo of a local image's name: the pull error alone (an unknown
+    // host, a 404) would hide that the store was looked at first.
+    try {
+        return fetch_and_commit(ref, key, policy, cfg, store);
+    } catch (const UserError& e) {
+        throw UserError(
+            fmt::format("no image {} in the store (cntr-fatimg ls); pulling it from {} "
+                        "failed: {}",
+                        reference, ref.registry, e.what()));
+    }
 }
 
 std::string import_image_impl(const std::string& source, const std::string& name,

@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
 
     CLI::App app{kDescription, "cntr-fatimg"};
     app.footer(kFooter);
-    app.set_version_flag("--version", std::string("cntr-fatimg ") + cntr::kVersionString);
+    app.set_version_flag("-V,--version", std::string("cntr-fatimg ") + cntr::kVersionString);
     app.require_subcommand(1);
     StoreConfig cfg;
     bool verbose = false;

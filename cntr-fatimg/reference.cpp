@@ -168,6 +168,11 @@ std::string Reference::name() const {
 }
 
 std::string Reference::key() const {
+    if (transport == Transport::docker_daemon) return name();
+    return source();
+}
+
+std::string Reference::source() const {
     switch (transport) {
         case Transport::docker:
             return name();

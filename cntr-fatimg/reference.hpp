@@ -5,7 +5,10 @@
 //   oci-archive:PATH                 a tarball of an OCI image layout
 //   oci:DIR[:TAG]                    an OCI image layout directory
 //   docker-daemon:NAME[:TAG]         an image of the local dockerd (/var/run/docker.sock)
-// key() is the name under which the store's refs index records the image.
+// key() is the name under which the store's refs index records the image. An image of
+// the local dockerd keeps its own name (docker-daemon:tools:1 is recorded as
+// docker.io/library/tools:1), so `--tools tools:1` finds what was imported; source()
+// still says where it came from.
 #pragma once
 
 #include <string>
@@ -27,6 +30,8 @@ struct Reference {
 
     // "docker.io/library/busybox:latest", "oci:/abs/dir:tag", "docker-archive:/abs/x.tar", ...
     [[nodiscard]] std::string key() const;
+    // key() with the transport: "docker-daemon:docker.io/library/tools:1", ...
+    [[nodiscard]] std::string source() const;
     // NAME[:TAG][@DIGEST] without transport.
     [[nodiscard]] std::string name() const;
     // Host the registry API lives on (Docker Hub: registry-1.docker.io).

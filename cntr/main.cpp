@@ -1,12 +1,15 @@
 // cntr: debug a slim container with the tools of a fat one. The subcommands
-// are defined in cli/; this file splits off the session's command, parses,
-// and maps errors to exit status 125.
+// are defined in cli/; this file splits off the session's command, answers the
+// habits of docker and upstream cntr (help CMD, -it, a mistyped subcommand),
+// parses, and maps errors to exit status 125.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 
 #include "cli/subcommands.hpp"
 #include "cntr_version.hpp"
 #include "command_line.hpp"
+#include "environment.hpp"
 #include "log.hpp"
 #include "session.hpp"
 
@@ -22,6 +25,11 @@ const char* kFooter =
     "itself failed, including when the container died during the session.\n"
     "Set CNTR_DEBUG=1 or pass -v for debug messages.";
 
+// What a user may type after "cntr"; resolve is hidden and never suggested.
+const std::vector<std::string> kCommands = {"attach", "exec", "profiles", "ps", "help"};
+
+bool is_option(const std::string& a) { return a.starts_with("-"); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -30,19 +38,50 @@ int main(int argc, char** argv) {
 
     // Global options come before the subcommand; the subcommand's own
     // arguments are split so that the session's command is never parsed.
-    auto sub = std::ranges::find_if(args, [](const std::string& a) { return !a.starts_with("-"); });
+    auto sub = std::ranges::find_if(args, [](const std::string& a) { return !is_option(a); });
+    if (sub != args.end() && *sub == "help") {
+        // `cntr help [CMD]`, as git and docker spell --help.
+        std::vector<std::string> topic(sub + 1, args.end());
+        args.erase(sub, args.end());
+        if (!topic.empty()) args.push_back(topic.front());
+        args.emplace_back("--help");
+        sub = std::ranges::find_if(args, [](const std::string& a) { return !is_option(a); });
+    }
+    if (sub != args.end() && *sub != "resolve" &&
+        std::ranges::find(kCommands, *sub) == kCommands.end()) {
+        if (auto near = cntr::nearest_word(*sub, kCommands))
+            cntr::log::error("'{}' is not a cntr command; did you mean 'cntr {}'?", *sub, *near);
+        else
+            cntr::log::error(
+                "'{}' is not a cntr command; the commands are attach, exec, "
+                "profiles, ps and help (see cntr --help)",
+                *sub);
+        return cntr::kCntrFailure;
+    }
     std::vector<std::string> command;
     if (sub != args.end() && (*sub == "attach" || *sub == "exec")) {
         std::vector<std::string> rest(sub + 1, args.end());
-        auto split = cntr::split_command_line(rest, cntr::cli::kOptionsWithValue, *sub == "attach");
+        // Inside a session `cntr exec ls /` runs ls, as upstream cntr's exec did:
+        // there is no other container to name from there.
+        const bool command_first =
+            *sub == "exec" && std::getenv(cntr::kContainerPathVar) != nullptr;
+        auto split = cntr::split_command_line(rest, cntr::cli::kOptionsWithValue, *sub == "attach",
+                                              command_first);
+        for (const auto& flag :
+             cntr::take_docker_terminal_flags(split.cntr_args, cntr::cli::kOptionsWithValue))
+            cntr::log::warn(
+                "ignoring {}: cntr allocates a terminal by itself when stdin and stdout are "
+                "terminals, and -t is --type (the container engine), as in upstream cntr",
+                flag);
         command = std::move(split.command);
         args.erase(sub + 1, args.end());
         args.insert(args.end(), split.cntr_args.begin(), split.cntr_args.end());
     }
 
     CLI::App app{kDescription, "cntr"};
+    cntr::cli::install_usage_formatter(app);
     app.footer(kFooter);
-    app.set_version_flag("--version", std::string("cntr ") + cntr::kVersionString);
+    app.set_version_flag("-V,--version", std::string("cntr ") + cntr::kVersionString);
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "Print debug messages");
     app.require_subcommand(1);

@@ -2,8 +2,10 @@
 // resolvers attach uses, so what ps shows is what attach can find) and prints
 // engine, name, id, PID, image and uptime. Uptime comes from the init
 // process's start time in /proc, the same for every engine. An engine that
-// fails is reported on stderr and the others are still listed; the exit
-// status is then 1.
+// fails or cannot be asked (daemon down, socket not ours) is reported on
+// stderr with the reason and the others are still listed; the exit status is
+// then 1. When no engine could be asked there is no list to show: an empty
+// table would read as "no containers", so it is an error (125).
 #include "ps_command.hpp"
 
 #include <unistd.h>
@@ -50,9 +52,18 @@ std::string format_uptime(long s) {
 int run_ps(const PsOptions& opts) {
     if (opts.format != "table" && opts.format != "json")
         throw UserError("unknown --format '" + opts.format + "'; use table or json");
-    std::vector<std::string> warnings;
-    auto containers = list_containers(opts.types, warnings);
-    for (const auto& w : warnings) log::warn("{}", w);
+    auto [containers, asked, failures] = list_containers(opts.types);
+    if (asked.empty()) {
+        if (failures.empty()) {
+            std::string looked_for;
+            for (const auto& t : opts.types) looked_for += (looked_for.empty() ? "" : ", ") + t;
+            throw UserError("no container engine is installed (looked for: " + looked_for + ")");
+        }
+        std::string msg = "could not ask any container engine:";
+        for (const auto& f : failures) msg += "\n  " + f;
+        throw UserError(msg);
+    }
+    for (const auto& f : failures) log::warn("not listed: {}", f);
 
     if (opts.format == "json") {
         auto out = nlohmann::json::array();
@@ -83,7 +94,7 @@ int run_ps(const PsOptions& opts) {
             std::cout << line << '\n';
         }
     }
-    return warnings.empty() ? 0 : 1;
+    return failures.empty() ? 0 : 1;
 }
 
 }  // namespace cntr

@@ -1,13 +1,19 @@
 # bash completion for cntr                                  -*- shell-script -*-
 # Subcommands, flags, engine types (-t), profile names (`cntr profiles list`,
-# when that works) and container names (`cntr ps`; as an ordinary user this
-# lists only what the user may attach to). Nothing fails loudly: a cntr that
-# cannot list just completes nothing.
+# when that works), container names (`cntr ps`; as an ordinary user this
+# lists only what the user may attach to) and, for --tools, the images of the
+# store (`cntr-fatimg ls`). Nothing fails loudly: a cntr that cannot list just
+# completes nothing.
 
 _cntr_types="docker podman lxc lxd nspawn kubernetes containerd rkt process_id command"
 
 _cntr_containers() {
     cntr ps 2>/dev/null | awk 'NR > 1 { print $2 }'
+}
+
+# The store's images, as `cntr-fatimg ls` names them (--tools takes them as they are).
+_cntr_images() {
+    cntr-fatimg ls 2>/dev/null | awk 'NR == 1 && $1 != "REFERENCE" { exit } NR > 1 { print $1 }'
 }
 
 _cntr_profiles() {
@@ -50,17 +56,20 @@ _cntr() {
     --profile) COMPREPLY=($(compgen -W "$(_cntr_profiles)" -- "$cur")); return 0 ;;
     --profiles) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --shell) COMPREPLY=($(compgen -c -- "$cur")); return 0 ;;
-    --tools) COMPREPLY=($(compgen -W "host $(_cntr_containers | sed 's/^/container:/')" -- "$cur")); return 0 ;;
+    --tools) COMPREPLY=($(compgen -W "host $(_cntr_containers | sed 's/^/container:/') $(_cntr_images)" -- "$cur")); return 0 ;;
     -u | --user | --effective-user) return 0 ;;
     esac
 
     case $sub in
     "")
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "-h --help --version -v --verbose" -- "$cur"))
+            COMPREPLY=($(compgen -W "-h --help -V --version -v --verbose" -- "$cur"))
         else
-            COMPREPLY=($(compgen -W "attach exec ps profiles" -- "$cur"))
+            COMPREPLY=($(compgen -W "attach exec ps profiles help" -- "$cur"))
         fi
+        ;;
+    help)
+        ((positional == 0)) && COMPREPLY=($(compgen -W "attach exec ps profiles" -- "$cur"))
         ;;
     attach)
         if [[ $cur == -* ]]; then

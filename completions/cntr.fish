@@ -1,8 +1,19 @@
 # fish completion for cntr: subcommands, flags, engine types, profile names
-# (`cntr profiles list`, when available) and container names (`cntr ps`).
+# (`cntr profiles list`, when available), container names (`cntr ps`) and the
+# store's images for --tools (`cntr-fatimg ls`).
 
 function __cntr_containers
     cntr ps 2>/dev/null | awk 'NR > 1 { print $2 "\t" $1 }'
+end
+
+function __cntr_images
+    cntr-fatimg ls 2>/dev/null | awk 'NR == 1 && $1 != "REFERENCE" { exit } NR > 1 { print $1 "\ttool image" }'
+end
+
+function __cntr_tools
+    echo host
+    __cntr_containers | string replace -r '^' container:
+    __cntr_images
 end
 
 function __cntr_profiles
@@ -39,19 +50,21 @@ function __cntr_needs_container
     test $seen -eq 1
 end
 
-set -l subs attach exec ps profiles
+set -l subs attach exec ps profiles help
 complete -c cntr -f
 complete -c cntr -n "not __fish_seen_subcommand_from $subs" -s h -l help -d 'Print help'
-complete -c cntr -n "not __fish_seen_subcommand_from $subs" -l version -d 'Print the version'
+complete -c cntr -n "not __fish_seen_subcommand_from $subs" -s V -l version -d 'Print the version'
 complete -c cntr -n "not __fish_seen_subcommand_from $subs" -s v -l verbose -d 'Print debug messages'
 complete -c cntr -n "not __fish_seen_subcommand_from $subs" -a attach -d 'Shell or COMMAND in a container with the host tools'
 complete -c cntr -n "not __fish_seen_subcommand_from $subs" -a exec -d 'COMMAND of the container itself'
 complete -c cntr -n "not __fish_seen_subcommand_from $subs" -a ps -d 'List attachable containers of every engine'
 complete -c cntr -n "not __fish_seen_subcommand_from $subs" -a profiles -d 'List, show or validate debug profiles'
+complete -c cntr -n "not __fish_seen_subcommand_from $subs" -a help -d 'Print the help of cntr or of a command'
+complete -c cntr -n "__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from attach exec ps profiles" -x -a 'attach exec ps profiles'
 
 complete -c cntr -n "__fish_seen_subcommand_from attach exec ps" -s t -l type -x -a '(__cntr_types)' -d 'Container engines'
 complete -c cntr -n "__fish_seen_subcommand_from attach exec; and __cntr_needs_container" -x -a '(__cntr_containers)'
-complete -c cntr -n "__fish_seen_subcommand_from attach" -l tools -x -a 'host' -d 'Where the tools come from'
+complete -c cntr -n "__fish_seen_subcommand_from attach" -l tools -x -a '(__cntr_tools)' -d 'Where the tools come from'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l pull -x -a 'missing always never' -d 'When to pull a tools image'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l profile -x -a '(__cntr_profiles)' -d 'Debug profile'
 complete -c cntr -n "__fish_seen_subcommand_from attach profiles" -l profiles -r -F -d 'Extra profile file'

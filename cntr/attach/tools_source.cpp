@@ -38,7 +38,14 @@ ToolsRoot host_tools() {
 }
 
 ToolsRoot container_tools(const std::string& name, const std::vector<std::string>& types) {
-    auto resolved = resolve_container(name, types);
+    // Two containers are named on one command line: say which one was not found.
+    auto resolved = [&] {
+        try {
+            return resolve_container(name, types);
+        } catch (const UserError& e) {
+            throw UserError("tools container (--tools container:" + name + "): " + e.what());
+        }
+    }();
     ProcessContext fat = capture_process_context(resolved.pid);
     confirm_resolution(fat, name, resolved);
     ToolsRoot t;

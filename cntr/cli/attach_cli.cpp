@@ -44,11 +44,11 @@ Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
     auto* cmd = app.add_subcommand(
         "attach",
         "Open a shell (or run COMMAND) in CONTAINER with the host's tools.\n"
-        "Usage: cntr attach [OPTIONS] [--] CONTAINER [-- COMMAND [ARGS...]]\n"
         "The session sees the tools at /, the container's root at /var/lib/cntr, and the\n"
         "container's /proc, /dev, /sys, /etc/{passwd,group,hostname,hosts,resolv.conf,localtime}.\n"
         "Without COMMAND it runs $SHELL -l (or /bin/sh). A PTY is used when stdin and stdout\n"
         "are terminals; otherwise stdio passes through byte for byte.");
+    set_usage(cmd, "cntr attach [OPTIONS] [--] CONTAINER [-- COMMAND [ARGS...]]");
     add_target_options(cmd, s->opts.container, s->types, true);
     cmd->add_option("--tools", s->opts.tools,
                     "Where the tools come from: host (default), container:NAME (a running fat "
@@ -98,14 +98,16 @@ Subcommand add_exec(CLI::App& app, const std::vector<std::string>& command) {
     auto* cmd = app.add_subcommand(
         "exec",
         "Run COMMAND (default /bin/sh) of the container itself: its root, environment and PATH.\n"
-        "Usage: cntr exec [OPTIONS] [CONTAINER] [-- COMMAND [ARGS...]]\n"
         "Without CONTAINER it must run inside a 'cntr attach' session and uses that\n"
-        "session's container (chroot into /var/lib/cntr).");
+        "session's container (chroot into /var/lib/cntr); there, as in upstream cntr, the\n"
+        "first argument is the command: cntr exec ls -l /.");
+    set_usage(cmd,
+              "cntr exec [OPTIONS] [CONTAINER] [-- COMMAND [ARGS...]]\n"
+              "       cntr exec [--] COMMAND [ARGS...]   (inside a 'cntr attach' session)");
     add_target_options(cmd, s->opts.container, s->types, false);
     add_elevate_option(cmd, s->opts.elevate);
     cmd->footer(
-        "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec -- ls "
-        "/");
+        "Examples:\n  cntr exec web -- cat /etc/os-release\n  (inside a session) cntr exec ls /");
     return with_target(cmd, s, command, run_exec);
 }
 

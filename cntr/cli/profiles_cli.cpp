@@ -11,8 +11,8 @@ Subcommand add_profiles(CLI::App& app) {
     auto* cmd =
         app.add_subcommand("profiles",
                            "List, show or validate debug profiles (YAML in /etc/cntr/profiles.d, "
-                           "$XDG_CONFIG_HOME/cntr/profiles.d and --profiles FILE).\n"
-                           "Usage: cntr profiles list | show NAME | validate [FILE...]");
+                           "$XDG_CONFIG_HOME/cntr/profiles.d and --profiles FILE).");
+    set_usage(cmd, "cntr profiles [OPTIONS] list | show NAME | validate [FILE...]");
     cmd->add_option("action", opts->action, "list, show or validate")
         ->required()
         ->check(CLI::IsMember({"list", "show", "validate"}));

@@ -19,7 +19,9 @@ Subcommand add_ps(CLI::App& app) {
     cmd->add_option("--format", s->opts.format, "table (default) or json")
         ->check(CLI::IsMember({"table", "json"}));
     cmd->add_option("-t,--type", s->types, "Engines to list, comma separated (default: all)");
-    cmd->footer("Exit status: 0; 1 when an engine could not be listed (the others are shown).");
+    cmd->footer(
+        "Exit status: 0; 1 when an engine could not be asked (the others are shown, the reason is "
+        "on stderr); 125 when no engine could be asked (e.g. not root, or no daemon running).");
     return {cmd, [s] {
                 s->opts.types = parse_container_types(s->types);
                 return run_ps(s->opts);

@@ -23,6 +23,12 @@ Subcommand add_profiles(CLI::App& app);
 Subcommand add_ps(CLI::App& app);
 Subcommand add_resolve(CLI::App& app);  // hidden; used by bench/attach-latency.sh
 
+// A usage line of the subcommand's own ("cntr attach [OPTIONS] ..."), printed
+// by --help instead of CLI11's; install_usage_formatter() must run on the
+// top-level app before its subcommands are added.
+void install_usage_formatter(CLI::App& app);
+void set_usage(CLI::App* cmd, std::string usage);
+
 // Options whose value is the next argument, so the command-line splitter
 // never mistakes a value for the container name.
 extern const std::vector<std::string> kOptionsWithValue;

@@ -48,6 +48,7 @@ class CommandResolver final : public ContainerResolver {
     [[nodiscard]] bool installed() const override { return true; }
     [[nodiscard]] std::string missing_hint() const override { return {}; }
     std::vector<ContainerInfo> list() override { return {}; }  // processes are not containers
+    [[nodiscard]] bool lists_containers() const override { return false; }
     std::vector<ContainerInfo> find(const std::string& pattern) override {
         const auto skip = own_ancestry();
         auto close_dir = [](DIR* d) { ::closedir(d); };

@@ -45,19 +45,36 @@ ContainerInfo engine::from_docker_inspect(const nlohmann::json& j, const std::st
 
 namespace {
 
+// The socket to ask: DOCKER_HOST=unix://PATH is used even when nothing is there
+// (the user named it, so its absence is the error to report); the default one
+// only when it exists.
 std::optional<std::string> docker_socket_path() {
     const char* host = std::getenv("DOCKER_HOST");
-    std::string path = "/var/run/docker.sock";
     if (host != nullptr && *host != '\0') {
         std::string_view h(host);
         if (!h.starts_with("unix://")) {
             log::debug("DOCKER_HOST={} is not a unix socket; using the docker CLI", h);
             return std::nullopt;
         }
-        path = std::string(h.substr(7));
+        return std::string(h.substr(7));
     }
+    std::string path = "/var/run/docker.sock";
     if (!is_socket(path)) return std::nullopt;
     return path;
+}
+
+[[noreturn]] void throw_unreachable(const std::string& socket, const HttpResponse& resp) {
+    throw EngineUnreachable("docker: " + cannot_connect(socket, resp.connect_errno, "dockerd"));
+}
+
+// The CLI's own words when it cannot reach its daemon ("Cannot connect to the
+// Docker daemon at ...", "permission denied while trying to connect ...").
+void throw_if_cli_unreachable(const ToolResult& r) {
+    if (r.err.find("Cannot connect") == std::string::npos &&
+        r.err.find("permission denied while trying to connect") == std::string::npos)
+        return;
+    std::string first = r.err.substr(0, r.err.find('\n'));
+    throw EngineUnreachable("docker: " + first);
 }
 
 bool force_cli() {
@@ -89,16 +106,17 @@ class DockerResolver final : public ContainerResolver {
         if (socket && !force_cli()) {
             auto resp = http_get_unix(*socket, "/containers/" + url_escape(container) + "/json");
             if (resp.status == 404) return {};
-            if (resp.status != 0) return {from_api(container, resp)};
             // Nothing listens: dockerd is down. The CLI cannot do better.
-            return {};
+            if (resp.status == 0) throw_unreachable(*socket, resp);
+            return {from_api(container, resp)};
         }
         if (!find_program("docker")) return {};
         auto r = run_tool({"docker", "inspect", "--type", "container", container});
         if (r.exit_code != 0) {
             if (r.err.find("No such") != std::string::npos) return {};
+            throw_if_cli_unreachable(r);
             log::debug("docker inspect {}: {}", container, r.err);
-            return {};  // daemon unreachable: this engine does not know it
+            return {};
         }
         auto json = nlohmann::json::parse(r.out, nullptr, false);
         if (!json.is_array() || json.empty())
@@ -111,7 +129,7 @@ class DockerResolver final : public ContainerResolver {
         auto socket = docker_socket_path();
         if (socket && !force_cli()) {
             auto resp = http_get_unix(*socket, "/containers/json");
-            if (resp.status == 0) return {};
+            if (resp.status == 0) throw_unreachable(*socket, resp);
             auto json = nlohmann::json::parse(resp.body, nullptr, false);
             if (resp.status != 200 || !json.is_array())
                 throw UserError("docker: listing containers failed (HTTP " +
@@ -127,8 +145,7 @@ class DockerResolver final : public ContainerResolver {
         if (!find_program("docker")) return {};
         auto ps = run_tool({"docker", "ps", "-q", "--no-trunc"});
         if (ps.exit_code != 0) {
-            // No daemon answers: like an engine that is not installed, no containers.
-            if (ps.err.find("Cannot connect") != std::string::npos) return {};
+            throw_if_cli_unreachable(ps);
             throw UserError("'docker ps' failed: " + ps.err);
         }
         auto ids = split_lines(ps.out);

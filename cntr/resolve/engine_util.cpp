@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <sstream>
 
@@ -166,8 +168,11 @@ HttpResponse http_get_unix(const std::string& socket, const std::string& path) {
     curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(curl.get());
     if (rc == CURLE_COULDNT_CONNECT) {
-        log::debug("nothing listens on {}", socket);
-        return {};
+        long err = 0;
+        curl_easy_getinfo(curl.get(), CURLINFO_OS_ERRNO, &err);
+        resp.connect_errno = static_cast<int>(err);
+        log::debug("nothing listens on {}: {}", socket, std::strerror(resp.connect_errno));
+        return resp;
     }
     if (rc != CURLE_OK)
         throw UserError("request to " + socket + " failed: " + curl_easy_strerror(rc));
@@ -193,6 +198,14 @@ std::string url_escape(const std::string& s) {
 bool is_socket(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+std::string cannot_connect(const std::string& socket, int err, const std::string& daemon) {
+    std::string why = err != 0 ? std::strerror(err) : "nothing answers";
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    std::string next =
+        err == EACCES || err == EPERM ? "run cntr as root (sudo)" : "is " + daemon + " running?";
+    return "cannot connect to " + socket + ": " + why + " - " + next;
 }
 
 bool path_exists(const std::string& path) {

@@ -41,12 +41,17 @@ std::string tool_output(const std::vector<std::string>& argv, const std::optiona
 struct HttpResponse {
     long status = 0;  // 0: nothing listens on the socket
     std::string body;
+    int connect_errno = 0;  // why not, when status is 0 (ECONNREFUSED, EACCES, ENOENT)
 };
 // GET http://localhost<path> over the Unix socket `socket`.
 HttpResponse http_get_unix(const std::string& socket, const std::string& path);
 std::string url_escape(const std::string& s);
 
 bool is_socket(const std::string& path);
+
+// "cannot connect to SOCKET: connection refused - is DAEMON running?", the cause
+// of an engine that is installed but cannot be asked, with the next step.
+std::string cannot_connect(const std::string& socket, int err, const std::string& daemon);
 bool path_exists(const std::string& path);
 
 // The human behind this cntr: SUDO_UID's user under sudo (when we are root),

@@ -15,6 +15,7 @@ class ProcessIdResolver final : public ContainerResolver {
     [[nodiscard]] bool installed() const override { return true; }
     [[nodiscard]] std::string missing_hint() const override { return {}; }
     std::vector<ContainerInfo> list() override { return {}; }  // processes are not containers
+    [[nodiscard]] bool lists_containers() const override { return false; }
     std::vector<ContainerInfo> find(const std::string& container) override {
         pid_t pid = 0;
         auto [ptr, ec] =

@@ -116,6 +116,7 @@ ResolvedContainer resolve_container(const std::string& container,
     std::vector<ContainerInfo> running;
     std::vector<ContainerInfo> unattachable;
     std::vector<std::string> tried;
+    std::vector<std::string> unreachable;
     for (const auto& type : types) {
         auto resolver = make_resolver(type);
         if (!resolver->installed()) {
@@ -125,7 +126,14 @@ ResolvedContainer resolve_container(const std::string& container,
         }
         tried.push_back(type);
         const auto t0 = std::chrono::steady_clock::now();
-        auto found = resolver->find(container);
+        std::vector<ContainerInfo> found;
+        try {
+            found = resolver->find(container);
+        } catch (const EngineUnreachable& e) {
+            log::debug("resolve: {}", e.what());
+            unreachable.emplace_back(e.what());
+            continue;
+        }
         log::debug("resolve: {} took {:.2f} ms, {} match(es)", type,
                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                        .count(),
@@ -151,28 +159,37 @@ ResolvedContainer resolve_container(const std::string& container,
     }
     if (running.size() > 1) throw UserError(ambiguity_error(container, running));
     if (!unattachable.empty()) throw UserError(unattachable.front().not_attachable);
+    if (!unreachable.empty()) {
+        // The container may well be there: the engine that knows it is what failed.
+        std::string msg = join(unreachable, "\n") + " (`-t` names other engines)";
+        if (tried.size() > unreachable.size()) msg += "\nno other engine knows '" + container + "'";
+        throw UserError(msg);
+    }
     throw UserError("no container '" + container + "' found (tried: " +
                     (tried.empty() ? std::string("no engine is installed") : join(tried, ", ")) +
                     "). See 'cntr ps' for the running containers, give a process id, or "
                     "choose engines with -t.");
 }
 
-std::vector<ContainerInfo> list_containers(const std::vector<std::string>& types,
-                                           std::vector<std::string>& warnings) {
-    std::vector<ContainerInfo> out;
+ContainerList list_containers(const std::vector<std::string>& types) {
+    ContainerList out;
     for (const auto& type : types) {
         auto resolver = make_resolver(type);
-        if (!resolver->installed()) continue;
+        if (!resolver->installed() || !resolver->lists_containers()) continue;
         try {
             for (auto& c : resolver->list()) {
                 c.engine = type;
                 // The same process seen by two engines is listed once.
                 if (c.pid > 0 && c.not_attachable.empty() &&
-                    std::ranges::none_of(out, [&](const auto& o) { return o.pid == c.pid; }))
-                    out.push_back(std::move(c));
+                    std::ranges::none_of(out.containers,
+                                         [&](const auto& o) { return o.pid == c.pid; }))
+                    out.containers.push_back(std::move(c));
             }
+            out.asked.push_back(type);
+        } catch (const EngineUnreachable& e) {
+            out.failures.emplace_back(e.what());
         } catch (const std::exception& e) {
-            warnings.push_back(type + ": " + e.what());
+            out.failures.push_back(type + ": " + e.what());
         }
     }
     return out;

@@ -21,7 +21,18 @@
 #include <string_view>
 #include <vector>
 
+#include "error.hpp"
+
 namespace cntr {
+
+// Thrown by find() and list() when the engine is installed but cannot be asked
+// (its daemon is down, its socket refuses this user). The message starts with the
+// engine's name and says what to do. An unreachable engine is not "no such
+// container": resolve_container() reports it when no other engine matched.
+class EngineUnreachable : public UserError {
+  public:
+    using UserError::UserError;
+};
 
 // One container as an engine sees it.
 struct ContainerInfo {
@@ -49,6 +60,9 @@ class ContainerResolver {
     virtual std::vector<ContainerInfo> find(const std::string& container) = 0;
     // Every running container, for `cntr ps`.
     virtual std::vector<ContainerInfo> list() = 0;
+    // False for the matchers of plain processes (process_id, command), which have
+    // no containers to list: `cntr ps` does not count them as engines it asked.
+    [[nodiscard]] virtual bool lists_containers() const { return true; }
 
     // find() reduced to one attachable PID; nullopt when unknown. Throws
     // UserError for a stopped/paused container or several matches.
@@ -87,8 +101,12 @@ ResolvedContainer resolve_container(const std::string& container,
                                     const std::vector<std::string>& types);
 
 // Every running container of the given engines (engines not installed are
-// skipped), for `cntr ps`. Engines that fail add a warning to `warnings`.
-std::vector<ContainerInfo> list_containers(const std::vector<std::string>& types,
-                                           std::vector<std::string>& warnings);
+// skipped), for `cntr ps`.
+struct ContainerList {
+    std::vector<ContainerInfo> containers;
+    std::vector<std::string> asked;     // engines that answered
+    std::vector<std::string> failures;  // "ENGINE: why it could not be asked"
+};
+ContainerList list_containers(const std::vector<std::string>& types);
 
 }  // namespace cntr

@@ -27,6 +27,19 @@ TEST(FatimgDocker, ImportFromDockerDaemon) {
     EXPECT_EQ(cntr::test::trim(p.out), root);
 }
 
+TEST(FatimgDocker, ImportFromDockerDaemonKeepsTheImagesOwnName) {
+    // Issue 15, item 6: without --name the image was recorded as "docker-daemon:...".
+    Scratch scratch;
+    auto r = fatimg(scratch.store(), {"import", std::string("docker-daemon:") + kImage});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto ls = nlohmann::json::parse(fatimg(scratch.store(), {"ls", "--format", "json"}).out);
+    ASSERT_EQ(ls.size(), 1u);
+    EXPECT_EQ(ls[0]["name"], std::string("docker.io/library/") + kImage);
+    auto p = fatimg(scratch.store(), {"path", kImage});
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(p.out, r.out);
+}
+
 TEST(FatimgDocker, ImportDockerSaveArchiveGivesTheSameImage) {
     Scratch scratch;
     std::string tar = scratch.dir() + "/slim.tar";

@@ -33,8 +33,14 @@ TEST(FatimgReference, TransportsGiveAbsolutePaths) {
     EXPECT_EQ(parse_reference("oci:/x/layout").path_tag, "");
     EXPECT_EQ(parse_reference("docker-archive:/a/b.tar").key(), "docker-archive:/a/b.tar");
     EXPECT_TRUE(parse_reference("oci-archive:rel.tar").path.starts_with("/"));
-    EXPECT_EQ(parse_reference("docker-daemon:slim").key(),
+    EXPECT_EQ(parse_reference("docker-daemon:slim").source(),
               "docker-daemon:docker.io/library/slim:latest");
+}
+
+TEST(FatimgReference, DockerDaemonImageKeepsItsOwnName) {
+    // Imported without --name, `--tools slim:1` must find it (issue 15, item 6).
+    EXPECT_EQ(parse_reference("docker-daemon:slim:1").key(), "docker.io/library/slim:1");
+    EXPECT_EQ(parse_reference("docker-daemon:slim:1").key(), parse_reference("slim:1").key());
 }
 
 TEST(FatimgReference, MalformedReferencesAreUserErrors) {

@@ -37,6 +37,8 @@ check_layout() { # PREFIX
     for f in bin/cntr bin/cntr-fatimg libexec/cntr/cntrfs-server share/man/man1/cntr.1.gz share/man/man1/cntr-fatimg.1.gz \
         share/bash-completion/completions/cntr share/zsh/vendor-completions/_cntr \
         share/fish/vendor_completions.d/cntr.fish share/doc/cntr/copyright \
+        share/bash-completion/completions/cntr-fatimg share/zsh/vendor-completions/_cntr_fatimg \
+        share/fish/vendor_completions.d/cntr-fatimg.fish \
         share/doc/cntr/schema.yaml share/doc/cntr/examples/team.yaml share/doc/cntr/README.md; do
         [[ -e $p/$f ]] || fail "$p/$f is missing after the install"
     done

@@ -55,6 +55,21 @@ TEST_F(AttachIo, OnATerminalTheSessionHasANamedPtyOfTheRightSize) {
     EXPECT_NE(r.out.find("name-resolves"), std::string::npos) << r.out;
 }
 
+TEST_F(AttachIo, DockersTerminalFlagsAreAnsweredAndTheSessionStillHasAPty) {
+    // Issue 15, item 5: `-it` was "not expected" and `-ti` read as "-t i".
+    winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
+    for (const std::string flag : {"-it", "-ti", "-i"}) {
+        auto r = run_on_pty({kCntr, "attach", flag, c.name(), "--", "tty"}, ws, nullptr);
+        ASSERT_EQ(r.exit_code, 0) << flag << ": " << r.out;
+        EXPECT_TRUE(r.out.starts_with(
+            "cntr: warning: ignoring " + flag +
+            ": cntr allocates a terminal by itself when stdin and stdout are terminals, and -t "
+            "is --type (the container engine), as in upstream cntr\r\n"))
+            << r.out;
+        EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out;
+    }
+}
+
 TEST_F(AttachIo, CtrlCReachesTheCommandAndTheTerminalIsRestored) {
     winsize ws{.ws_row = 24, .ws_col = 80, .ws_xpixel = 0, .ws_ypixel = 0};
     bool sent = false;

@@ -60,5 +60,55 @@ TEST(AttachTools, UnknownToolsContainerSaysSo) {
     auto r =
         run({kCntr, "attach", "--tools", "container:no-such-fat-xyz", slim.name(), "--", "true"});
     EXPECT_EQ(r.exit_code, 125);
-    EXPECT_NE(r.err.find("no-such-fat-xyz"), std::string::npos) << r.err;
+    // Two containers are named: the message says it was the tools one (issue 15, item 6).
+    EXPECT_TRUE(
+        r.err.starts_with("cntr: error: tools container (--tools "
+                          "container:no-such-fat-xyz): no container 'no-such-fat-xyz' "
+                          "found (tried: docker, "))
+        << r.err;
+}
+
+namespace {
+
+// A private image store for one test, removed with everything in it.
+struct ScratchStore {
+    std::string dir = [] {
+        std::string tmpl = "/tmp/cntr-tools-store.XXXXXX";
+        return std::string(::mkdtemp(tmpl.data()));
+    }();
+    ScratchStore() { ::setenv("CNTR_IMAGE_STORE", (dir + "/store").c_str(), 1); }
+    ~ScratchStore() {
+        ::unsetenv("CNTR_IMAGE_STORE");
+        fs::remove_all(dir);
+    }
+    ScratchStore(const ScratchStore&) = delete;
+    ScratchStore& operator=(const ScratchStore&) = delete;
+};
+
+}  // namespace
+
+TEST(AttachTools, ImageImportedFromDockerIsFoundByItsOwnName) {
+    // Issue 15, item 6: docker-daemon:NAME was recorded as "docker-daemon:...", so
+    // --tools NAME then wanted to pull it.
+    ScratchStore store;
+    DockerContainer slim;
+    auto imported = run({kCntr, "attach", "--tools", std::string("docker-daemon:") + kTestImage,
+                         slim.name(), "--", "true"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    auto by_name = run({kCntr, "attach", "--tools", kTestImage, "--pull", "never", slim.name(),
+                        "--", "/bin/busybox", "true"});
+    EXPECT_EQ(by_name.exit_code, 0) << by_name.err;
+}
+
+TEST(AttachTools, ImageNeitherInTheStoreNorPullableSaysBoth) {
+    ScratchStore store;
+    DockerContainer slim;
+    auto r =
+        run({kCntr, "attach", "--tools", "127.0.0.1:1/no-such-tools:1", slim.name(), "--", "true"});
+    EXPECT_EQ(r.exit_code, 125);
+    EXPECT_TRUE(
+        r.err.starts_with("cntr: error: no image 127.0.0.1:1/no-such-tools:1 in the store "
+                          "(cntr-fatimg ls); pulling it from 127.0.0.1:1 failed: cannot "
+                          "reach registry 127.0.0.1:1"))
+        << r.err;
 }

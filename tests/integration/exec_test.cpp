@@ -25,23 +25,44 @@ TEST(Exec, ExitStatusAndStdinPassThrough) {
     EXPECT_EQ(r.out, "piped-in");
 }
 
+namespace {
+
+// The session sees the host's /tmp and /var/tmp as private scratch, and a build
+// tree may live there (CI clones into /tmp): a session runs a copy of cntr from a
+// world-readable host directory, as an installed cntr would be.
+struct CntrForSessions {
+    std::string dir = "/srv/cntr-exec-test-" + std::to_string(::getpid());
+    std::string path = dir + "/cntr";
+    CntrForSessions() {
+        std::filesystem::create_directories(dir);
+        std::filesystem::copy_file(kCntr, path);
+    }
+    ~CntrForSessions() { std::filesystem::remove_all(dir); }
+    CntrForSessions(const CntrForSessions&) = delete;
+    CntrForSessions& operator=(const CntrForSessions&) = delete;
+};
+
+}  // namespace
+
 TEST(Exec, FromInsideASessionUsesTheSessionsContainer) {
     DockerContainer c({"-e", "PATH=/bin:/sbin"});
-    // The session sees the host's /tmp and /var/tmp as private scratch, and a build
-    // tree may live there (CI clones into /tmp): run a copy of cntr from a world-
-    // readable host directory, as an installed cntr would be.
-    const std::string dir = "/srv/cntr-exec-test-" + std::to_string(::getpid());
-    struct Copy {
-        std::string dir;
-        ~Copy() { std::filesystem::remove_all(dir); }
-    } copy{dir};
-    std::filesystem::create_directories(dir);
-    std::filesystem::copy_file(kCntr, dir + "/cntr");
+    CntrForSessions cntr;
     auto r =
-        attach(c.name(), {dir + "/cntr", "exec", "--", "sh", "-c",
+        attach(c.name(), {cntr.path, "exec", "--", "sh", "-c",
                           "echo $PATH; test -e /usr/bin/python3 || echo container-root; date +%Z"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "/bin:/sbin\ncontainer-root\nJST\n");
+}
+
+TEST(Exec, InsideASessionTheFirstArgumentIsTheCommandAsUpstream) {
+    // Issue 15, item 5: `cntr exec ls /` took "ls" for a container and blamed
+    // missing capabilities.
+    DockerContainer c({"-e", "PATH=/bin:/sbin"});
+    CntrForSessions cntr;
+    auto r = attach(c.name(), {cntr.path, "exec", "sh", "-c", "echo $PATH; exit 3"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_EQ(r.out, "/bin:/sbin\n");
+    EXPECT_EQ(r.err, "");
 }
 
 TEST(Exec, WithoutAContainerOutsideASessionExplainsItself) {
