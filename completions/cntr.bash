@@ -5,7 +5,7 @@
 # store (`cntr-fatimg ls`). Nothing fails loudly: a cntr that cannot list just
 # completes nothing.
 
-_cntr_types="docker podman lxc lxd nspawn kubernetes containerd rkt process_id command"
+_cntr_types="docker podman lxc lxd nspawn kubernetes containerd rkt cgroup process_id command"
 
 _cntr_containers() {
     cntr ps 2>/dev/null | awk 'NR > 1 { print $2 }'

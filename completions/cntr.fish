@@ -24,7 +24,7 @@ end
 function __cntr_types
     set -l token (commandline -ct)
     set -l prefix (string replace -r '[^,]*$' '' -- $token)
-    for t in docker podman lxc lxd nspawn kubernetes containerd rkt process_id command
+    for t in docker podman lxc lxd nspawn kubernetes containerd rkt cgroup process_id command
         echo $prefix$t
     end
 end

@@ -54,7 +54,7 @@ help=$("$CNTR" --help)
 subs=$(printf '%s\n' "$help" | awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ')
 check "subcommands of cntr --help" "attach exec profiles ps " "$subs"
 types=$("$CNTR" attach --help | tr -s ' \n' ' ' | sed -n 's/.*in this order: \([a-z_,]*\).*/\1/p')
-check "engine types of cntr attach --help" "docker,podman,lxc,lxd,nspawn,kubernetes,containerd,rkt,process_id,command" "$types"
+check "engine types of cntr attach --help" "docker,podman,lxc,lxd,nspawn,kubernetes,containerd,rkt,cgroup,process_id,command" "$types"
 grep -q "_cntr_types=\"${types//,/ }\"" "$HERE/cntr.bash" || { echo "FAIL cntr.bash engine list differs from $types"; fail=1; }
 
 # Every long option of each subcommand's --help is known to all three scripts.

@@ -164,7 +164,7 @@ TEST(Rkt, StatusAndList) {
 TEST(EngineOrder, DocumentedDefaultOrder) {
     EXPECT_EQ(default_container_types(),
               (std::vector<std::string>{"docker", "podman", "lxc", "lxd", "nspawn", "kubernetes",
-                                        "containerd", "rkt", "process_id"}));
+                                        "containerd", "rkt", "cgroup", "process_id"}));
 }
 
 TEST(EngineOrder, ExplicitMissingEngineIsAnError) {
