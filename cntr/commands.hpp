@@ -22,6 +22,7 @@ struct AttachOptions {
     std::optional<std::string> effective_user;  // host user owning files the session creates
     bool writable_tools = false;                // serve the tools read-write, as host root
     bool keep_serving = false;                  // keep serving the tools after the command
+    bool quiet = false;                         // -q: no banner at an interactive start
     std::optional<std::string> host_sockets;    // "x11,dbus": host socket dirs to mount
     std::optional<std::string> elevate;         // confinement layers to lift (elevation.hpp)
 };

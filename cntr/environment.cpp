@@ -154,6 +154,7 @@ std::vector<std::string> session_environment(const SessionEnvironmentInput& in) 
     for (const auto& [name, value] : in.env.set) env_set(env, name, value);
     for (const auto& name : in.env.unset) env_unset(env, name);
     env_set(env, kContainerPathVar, container_path);
+    for (const auto& [name, value] : in.session_vars) env_set(env, name, value);
     return env;
 }
 

@@ -39,6 +39,8 @@ struct SessionEnvironmentInput {
     std::optional<std::string> tz;    // from the container's /etc/localtime
     EnvPolicy env;
     PathPolicy path = PathPolicy::tools_only;
+    // Set last, over the container's and the profile's (CNTR_SESSION, CNTR_CONTAINER).
+    std::map<std::string, std::string> session_vars;
 };
 
 // Builds the attach session's environment. Variables that make a program

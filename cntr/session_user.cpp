@@ -6,6 +6,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "environment.hpp"
 #include "error.hpp"
 #include "file_io.hpp"
 #include "mount_api.hpp"
@@ -84,6 +85,10 @@ ContainerUser resolve_container_user(const std::string& spec, const std::string&
             user_name = r[0];
             u.uid = number(r[2]).value_or(0);
             u.gid = number(r[3]).value_or(0);
+            u.name = r[0];
+            // An empty home or shell means "/" and "/bin/sh" to login(1).
+            u.home = r.size() > 5 && !r[5].empty() ? r[5] : "/";
+            u.shell = r.size() > 6 && !r[6].empty() ? r[6] : "/bin/sh";
             found = true;
             break;
         }
@@ -133,6 +138,17 @@ void override_session_user(ProcessContext& ctx, const std::string& spec) {
         throw UserError("user " + spec + " (uid " + std::to_string(u.uid) + ", gid " +
                         std::to_string(u.gid) +
                         ") has no mapping in the container's user namespace");
+    env_set(ctx.environ, "HOME", u.home.value_or("/"));
+    for (const char* var : {"USER", "LOGNAME"}) {
+        if (u.name)
+            env_set(ctx.environ, var, *u.name);
+        else
+            env_unset(ctx.environ, var);
+    }
+    if (u.shell)
+        env_set(ctx.environ, "SHELL", *u.shell);
+    else
+        env_unset(ctx.environ, "SHELL");
     auto& c = ctx.creds;
     c.uid = c.euid = c.suid = c.fsuid = *host_uid;
     c.gid = c.egid = c.sgid = c.fsgid = *host_gid;

@@ -18,6 +18,7 @@
 #include "resolve/resolver.hpp"
 #include "seccomp_borrow.hpp"
 #include "session.hpp"
+#include "session_banner.hpp"
 #include "session_root.hpp"
 #include "session_user.hpp"
 #include "target_confirm.hpp"
@@ -191,6 +192,15 @@ int run_attach(const AttachOptions& opts) {
         cfg.path_policy = *p.path;
     }
     cfg.elevation = elevation;
+    const std::string name = resolved.name.empty() ? opts.container : resolved.name;
+    cfg.session_vars = session_variables(name, resolved.engine);
+    // A person at a terminal is told where they are and starts in the container's
+    // root, as in upstream cntr; a command run without a terminal gets nothing extra.
+    if (cfg.use_pty) {
+        if (!opts.quiet && !p.quiet.value_or(false))
+            cfg.banner = session_banner(name, resolved.engine, tools.description);
+        cfg.workdir = p.workdir.value_or(kContainerMountPoint);
+    }
     cfg.server_sock = session_sock.release();
     return run_session(std::move(cfg), &server);
 }

@@ -19,6 +19,7 @@
 #include <termios.h>
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,12 @@ struct SessionConfig {
     // --keep-serving: cntrfs-server outlives the command (background jobs); by default
     // it is ended with the session, so nothing keeps the tools reachable after it.
     bool keep_serving = false;
+    // Interactive sessions: printed to stderr once the session is ready (empty: nothing),
+    // and where the command starts (empty: "/").
+    std::string banner;
+    std::string workdir;
+    // CNTR_SESSION, CNTR_CONTAINER: set by cntr, never the container's (attach only).
+    std::map<std::string, std::string> session_vars;
     int control_sock = -1;  // to the parent
     // Without a PTY: the command's ends of the stdin, stdout, stderr pipes.
     std::array<int, 3> stdio{-1, -1, -1};

@@ -192,6 +192,12 @@ int run_command(const SessionConfig& cfg, const std::vector<std::string>& env, F
         slave.reset();
     }
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // As the container's user, like `docker exec -w`: a directory it may not
+    // enter is reported, and the session starts in "/" instead.
+    if (!cfg.workdir.empty() && ::chdir(cfg.workdir.c_str()) != 0) {
+        log::warn("cannot start in {}: {}; starting in /", cfg.workdir, std::strerror(errno));
+        check(::chdir("/"), "chdir /");
+    }
     // With no_new_privs, as late as possible (runc's order): the filter then
     // constrains nothing of cntr's own set-up.
     if (!cfg.elevation.seccomp && !ctx.seccomp_filters.empty() && ctx.no_new_privs)
@@ -240,7 +246,8 @@ int run_session_child(const SessionConfig& cfg) {
                                    .term = cfg.term,
                                    .tz = root.timezone,
                                    .env = cfg.env_policy,
-                                   .path = cfg.path_policy});
+                                   .path = cfg.path_policy,
+                                   .session_vars = cfg.session_vars});
     } else {
         if (!cfg.elevation.cgroup) join_cgroups(ctx);
         enter_container_root(ctx);

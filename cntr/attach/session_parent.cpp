@@ -202,6 +202,11 @@ int run_session(SessionConfig cfg, ChildProcess* server) {
     std::optional<RawTerminal> raw;
     Fd master;
     if (hello.data == "pty" && !hello.fds.empty()) {
+        // Before raw mode, so the line ends where it should.
+        if (!cfg.banner.empty()) {
+            const std::string line = cfg.banner + "\n";
+            [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+        }
         master = std::move(hello.fds.front());
         pump.emplace(master.get());
         raw.emplace(STDIN_FILENO);

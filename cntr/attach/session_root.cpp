@@ -13,11 +13,15 @@
 //     The mount is read-only unless --writable-tools: every process of the
 //     container reaches it through /proc/<session pid>/root, so the kernel
 //     refuses writes before they reach cntrfs-server (which refuses them too).
-//  5. Attach the container's tree at /var/lib/cntr, then clone its /proc,
+//  5. Provide the mount points the tools lack (a minimal tools image has no
+//     /proc, /etc/hosts, /var/lib/cntr...) with read-only tmpfs skeletons of
+//     their parents, never by writing into the tools (session_mountpoints.hpp).
+//     Attach the container's tree at /var/lib/cntr, then clone its /proc,
 //     /dev and /sys (recursively, with the runtime's masks) over the tools'.
 //  6. Bind the container's identity files over the tools' copies. Each is
 //     resolved with openat2(RESOLVE_IN_ROOT) against the container root, so
 //     a symlink planted in the container can never make us expose a host file.
+//     When neither has /etc/hosts, the session gets docker's default one.
 //  7. Read-only tools: a private tmpfs on /tmp, /var/tmp and the home
 //     directory (session_scratch.hpp).
 //  8. Only when asked (--host-sockets), mount the host's X11 and D-Bus socket
@@ -45,6 +49,7 @@
 #include "file_io.hpp"
 #include "log.hpp"
 #include "mount_api.hpp"
+#include "session_mountpoints.hpp"
 #include "session_scratch.hpp"
 
 namespace cntr {
@@ -59,6 +64,50 @@ constexpr std::array kHostSocketDirectories = {HostSocketDirectory{"x11", "/tmp/
                                                HostSocketDirectory{"dbus", "/run/dbus"}};
 constexpr std::array kIdentityFiles = {"etc/passwd", "etc/group",       "etc/hostname",
                                        "etc/hosts",  "etc/resolv.conf", "etc/localtime"};
+
+// What docker writes into a container's /etc/hosts (without the container's
+// own address, which cntr does not know): for a container without one.
+constexpr const char* kDefaultHosts =
+    "127.0.0.1\tlocalhost\n"
+    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "fe00::0\tip6-localnet\n"
+    "ff00::0\tip6-mcastprefix\n"
+    "ff02::1\tip6-allnodes\n"
+    "ff02::2\tip6-allrouters\n";
+
+bool container_has(int container_root, const char* name, bool directory) {
+    Fd fd = open_in_root(container_root, name, O_PATH);
+    struct stat st {};
+    return fd && ::fstat(fd.get(), &st) == 0 &&
+           (directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+Mountpoint directory(std::string path) { return {std::move(path), true, {}}; }
+Mountpoint file(std::string path, std::string content = {}) {
+    return {std::move(path), false, std::move(content)};
+}
+
+// Every mount point the session's mounts need, given what the container has.
+std::vector<Mountpoint> wanted_mountpoints(const SessionConfig& cfg, int container_root) {
+    std::vector<Mountpoint> out{directory(kContainerMountPoint)};
+    for (const char* name : kContainerFileSystems)
+        if (container_has(container_root, name, true))
+            out.push_back(directory(std::string("/") + name));
+    for (const char* name : kIdentityFiles) {
+        const std::string path = std::string("/") + name;
+        struct stat tst {};
+        // A symlinked localtime of the tools is left alone (bind_identity_files).
+        if (std::string_view(name) == "etc/localtime" && ::lstat(path.c_str(), &tst) == 0) continue;
+        if (container_has(container_root, name, false))
+            out.push_back(file(path));
+        else if (std::string_view(name) == "etc/hosts")
+            out.push_back(file(path, kDefaultHosts));
+    }
+    if (!cfg.writable_tools)
+        for (auto& dir : session_scratch_directories(*cfg.ctx))
+            out.push_back(directory(std::move(dir)));
+    return out;
+}
 
 void enter_private_copy_of_container_mounts(const ProcessContext& ctx) {
     const auto* mnt = ctx.find_namespace(Namespace::mnt);
@@ -172,15 +221,8 @@ SessionRoot build_session_root(const SessionConfig& cfg, Fd fuse_dev,
     check(::chroot("."), "chroot into the tools filesystem");
     check(::chdir("/"), "chdir /");
 
-    try {
-        attach_mount(container_tree.get(), AT_FDCWD, "/var/lib/cntr");
-    } catch (const SysError& e) {
-        if (e.code() == ENOENT)
-            throw UserError(
-                "the tools have no /var/lib/cntr directory to show the container at; create it "
-                "there");
-        throw;
-    }
+    provide_mountpoints(wanted_mountpoints(cfg, container_tree.get()));
+    attach_mount(container_tree.get(), AT_FDCWD, kContainerMountPoint);
     SessionRoot root;
     root.container_root = open_fd("/var/lib/cntr", O_PATH | O_DIRECTORY);
     bind_container_filesystems(root.container_root.get());

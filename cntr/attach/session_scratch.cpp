@@ -35,13 +35,13 @@ bool is_directory(const std::string& path) {
 
 // Only a plain path to a home directory: no "..", ".", empty parts or symlinks
 // (lstat of every prefix is not needed: the path is checked in the tools, whose
-// symlinks the container cannot change, and the last part must be a directory).
-bool home_may_get_scratch(const std::string& home) {
+// symlinks the container cannot change, and the last part must be a directory
+// when the scratch is mounted).
+bool plain_home_path(const std::string& home) {
     if (home != "/root" && !home.starts_with("/home/")) return false;
-    if (home.find("/./") != std::string::npos || home.find("/../") != std::string::npos ||
-        home.find("//") != std::string::npos || home.ends_with("/..") || home.ends_with("/."))
-        return false;
-    return is_directory(home);
+    return home.size() < 256 && home.find("/./") == std::string::npos &&
+           home.find("/../") == std::string::npos && home.find("//") == std::string::npos &&
+           !home.ends_with("/..") && !home.ends_with("/.") && !home.ends_with("/");
 }
 
 // The host id the container's root (inside id 0) has, for /tmp's owner.
@@ -52,6 +52,13 @@ uint32_t container_root_id(const std::vector<IdMapEntry>& map) {
 }
 
 }  // namespace
+
+std::vector<std::string> session_scratch_directories(const ProcessContext& ctx) {
+    std::vector<std::string> out(kSharedScratch.begin(), kSharedScratch.end());
+    if (const auto home = env_lookup(ctx.environ, "HOME"); home && plain_home_path(*home))
+        out.push_back(*home);
+    return out;
+}
 
 void mount_session_scratch(const ProcessContext& ctx) {
     const uid_t root_uid = container_root_id(ctx.uid_map);
@@ -64,7 +71,7 @@ void mount_session_scratch(const ProcessContext& ctx) {
         attach_mount(scratch_tmpfs(root_uid, root_gid, 01777).get(), AT_FDCWD, dir);
     }
     const auto home = env_lookup(ctx.environ, "HOME");
-    if (!home || !home_may_get_scratch(*home)) {
+    if (!home || !plain_home_path(*home) || !is_directory(*home)) {
         log::debug("no scratch home directory for HOME={}", home.value_or("(unset)"));
         return;
     }

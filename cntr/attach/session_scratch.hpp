@@ -8,16 +8,24 @@
 // reaches the host or the container's tree, and it is gone with the session.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "process_context.hpp"
 
 namespace cntr {
 
 // Mounts the scratch directories over the tools' view; call it chrooted into the
 // tools, before anything is mounted below /tmp (the X11 socket directory).
-// /tmp and /var/tmp must exist in the tools; the home directory (the container
-// process's $HOME) only gets one when it is /root or below /home and exists as a
-// directory there: $HOME is the container's to choose, and a tmpfs over, say,
-// /usr/bin would let the container plant the session's tools.
+// Each must exist as a directory by then; the home directory (the container
+// process's $HOME) only gets one when it is /root or below /home: $HOME is the container's to
+// choose, and a tmpfs over, say, /usr/bin would let the container plant the session's tools.
 void mount_session_scratch(const ProcessContext& ctx);
+
+// Where mount_session_scratch() mounts: /tmp, /var/tmp and $HOME when it is a
+// plain path to /root or below /home. The tools may lack them (a minimal tools
+// image; a container user's home the host does not have): the session root
+// provides them (session_mountpoints.hpp) before the scratch is mounted.
+std::vector<std::string> session_scratch_directories(const ProcessContext& ctx);
 
 }  // namespace cntr

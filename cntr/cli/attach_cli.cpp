@@ -65,6 +65,9 @@ Subcommand add_attach(CLI::App& app, const std::vector<std::string>& command) {
     cmd->add_option("-u,--user", s->opts.user,
                     "Run as this user of the container: NAME, UID, NAME:GROUP or UID:GID");
     cmd->add_option("--shell", s->opts.shell, "Shell to run when no COMMAND is given");
+    cmd->add_flag("-q,--quiet", s->opts.quiet,
+                  "Do not print the line an interactive session starts with (container, "
+                  "tools, how to leave)");
     cmd->add_option("--effective-user", s->opts.effective_user,
                     "Host user (NAME, UID or UID:GID) that owns the files the session creates "
                     "in the tools");

@@ -20,7 +20,9 @@ struct Profile {
     std::optional<PathPolicy> path;
     std::optional<std::string> shell;
     std::optional<std::string> user;
-    std::optional<bool> writable_tools;                    // writable-tools: true
+    std::optional<bool> writable_tools;  // writable-tools: true
+    std::optional<bool> quiet;           // quiet: true, no banner at an interactive start (-q)
+    std::optional<std::string> workdir;  // where an interactive session starts
     std::optional<std::vector<std::string>> host_sockets;  // host-sockets: [x11, dbus]
     // Confinement layers this profile lifts (elevation.hpp); --elevate adds to them.
     std::vector<std::string> elevate;

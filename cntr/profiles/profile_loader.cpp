@@ -17,8 +17,8 @@ namespace cntr {
 namespace {
 
 const std::set<std::string> kProfileKeys = {
-    "name",  "match", "tools",          "pull",         "env",    "path",
-    "shell", "user",  "writable-tools", "host-sockets", "elevate"};
+    "name", "match",          "tools",        "pull",    "env",   "path",   "shell",
+    "user", "writable-tools", "host-sockets", "elevate", "quiet", "workdir"};
 const std::set<std::string> kEnvKeys = {"inherit", "set", "unset"};
 
 class FileParser {
@@ -72,6 +72,12 @@ class FileParser {
             fail(n, "'" + key + "' must be a single value",
                  "write it on one line after '" + key + ":'");
         return n.Scalar();
+    }
+
+    bool boolean(const YAML::Node& n, const std::string& key, const std::string& hint) const {
+        const std::string b = scalar(n, key);
+        if (b != "true" && b != "false") fail(n, "'" + key + "' must be true or false", hint);
+        return b == "true";
     }
 
     std::vector<std::string> names(const YAML::Node& n, const std::string& key) const {
@@ -129,7 +135,7 @@ class FileParser {
             if (!kProfileKeys.contains(key))
                 fail(kv.first, "unknown key '" + key + "'",
                      "known: name, match, tools, pull, env, path, shell, user, writable-tools, "
-                     "host-sockets, elevate");
+                     "host-sockets, elevate, quiet, workdir");
             if (key == "name")
                 p.name = scalar(v, key);
             else if (key == "match")
@@ -150,12 +156,17 @@ class FileParser {
                          "tools-only is the default");
             } else if (key == "shell")
                 p.shell = scalar(v, key);
-            else if (key == "writable-tools") {
-                const std::string b = scalar(v, key);
-                if (b != "true" && b != "false")
-                    fail(v, "'writable-tools' must be true or false",
-                         "false (the default) serves the tools read-only");
-                p.writable_tools = b == "true";
+            else if (key == "writable-tools")
+                p.writable_tools =
+                    boolean(v, key, "false (the default) serves the tools read-only");
+            else if (key == "quiet")
+                p.quiet =
+                    boolean(v, key, "true leaves out the line an interactive session starts with");
+            else if (key == "workdir") {
+                p.workdir = scalar(v, key);
+                if (!p.workdir->starts_with("/"))
+                    fail(v, "'workdir' must be an absolute path in the session",
+                         "the container's root is /var/lib/cntr, the default");
             } else if (key == "host-sockets") {
                 p.host_sockets = names(v, key);
                 for (const auto& n : *p.host_sockets)

@@ -87,6 +87,8 @@ std::string profile_to_yaml(const Profile& p) {
     if (p.shell) out << YAML::Key << "shell" << YAML::Value << *p.shell;
     if (p.user) out << YAML::Key << "user" << YAML::Value << *p.user;
     if (p.writable_tools) out << YAML::Key << "writable-tools" << YAML::Value << *p.writable_tools;
+    if (p.quiet) out << YAML::Key << "quiet" << YAML::Value << *p.quiet;
+    if (p.workdir) out << YAML::Key << "workdir" << YAML::Value << *p.workdir;
     if (p.host_sockets)
         out << YAML::Key << "host-sockets" << YAML::Value << YAML::Flow << *p.host_sockets;
     if (!p.elevate.empty()) out << YAML::Key << "elevate" << YAML::Value << YAML::Flow << p.elevate;

@@ -148,3 +148,24 @@ TEST(AttachContext, TimezoneFollowsTheContainersLocaltime) {
     ASSERT_EQ(session.exit_code, 0) << session.err;
     EXPECT_EQ(trim(session.out), "JST");
 }
+
+// -u USER gets the user's HOME, USER, LOGNAME and SHELL from the container's
+// passwd, as `docker exec -u` sets HOME; the home is a private scratch directory
+// even though the tools (the host) have no such directory.
+TEST(AttachContext, UserGetsHomeUserLognameAndShellFromTheContainersPasswd) {
+    DockerContainer c;
+    ASSERT_EQ(
+        c.exec({"sh", "-c", "echo 'dbg:x:2345:2345:debug user:/home/dbg:/bin/ash' >> /etc/passwd"})
+            .exit_code,
+        0);
+    auto r = run({kCntr, "attach", "-u", "dbg", c.name(), "--", "sh", "-c",
+                  "echo \"$HOME $USER $LOGNAME $SHELL\"; cd && pwd && touch .history && "
+                  "echo home-writable"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "/home/dbg dbg dbg /bin/ash\n/home/dbg\nhome-writable\n");
+    // A uid the container's passwd does not name: HOME=/ and no name, as docker does.
+    auto uid = run({kCntr, "attach", "-u", "3456", c.name(), "--", "sh", "-c",
+                    "echo \"$HOME ${USER-none} ${LOGNAME-none}\""});
+    ASSERT_EQ(uid.exit_code, 0) << uid.err;
+    EXPECT_EQ(uid.out, "/ none none\n");
+}

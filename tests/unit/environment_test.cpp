@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace cntr;
 
 namespace {
@@ -13,7 +15,8 @@ SessionEnvironmentInput input(std::vector<std::string> env,
             .term = term,
             .tz = tz,
             .env = {},
-            .path = PathPolicy::tools_only};
+            .path = PathPolicy::tools_only,
+            .session_vars = {}};
 }
 }  // namespace
 
@@ -118,4 +121,16 @@ TEST(SessionEnvironment, StartupVariableNamesAreMatchedWhole) {
     EXPECT_FALSE(is_startup_variable("ENVIRONMENT"));
     EXPECT_FALSE(is_startup_variable("OLD_PRELOAD"));
     EXPECT_FALSE(is_startup_variable("HOME"));
+}
+
+TEST(SessionEnvironment, CntrsSessionVariablesWinOverTheContainerAndTheProfile) {
+    auto in = input({"CNTR_CONTAINER=forged", "CNTR_SESSION=forged"});
+    in.env.set["CNTR_CONTAINER"] = "profile";
+    in.session_vars = {{"CNTR_SESSION", "docker:web"}, {"CNTR_CONTAINER", "web"}};
+    auto env = session_environment(in);
+    EXPECT_EQ(env_lookup(env, "CNTR_SESSION"), "docker:web");
+    EXPECT_EQ(env_lookup(env, "CNTR_CONTAINER"), "web");
+    EXPECT_EQ(std::ranges::count_if(
+                  env, [](const std::string& e) { return e.starts_with("CNTR_CONTAINER="); }),
+              1);
 }

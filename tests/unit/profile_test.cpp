@@ -110,7 +110,7 @@ TEST(ProfileFile, ErrorsNameFileLineColumnAndGiveAHint) {
     EXPECT_EQ(error_of(d.write("1.yaml", "name: x\nmatchh: [a]\n")),
               d.path() +
                   "/1.yaml:2:1: unknown key 'matchh' (known: name, match, tools, pull, env, path, "
-                  "shell, user, writable-tools, host-sockets, elevate)");
+                  "shell, user, writable-tools, host-sockets, elevate, quiet, workdir)");
     EXPECT_EQ(error_of(d.write("2.yaml", "name: x\npath: tools_first\n")),
               d.path() +
                   "/2.yaml:2:7: 'path' must be tools-first, container-first or tools-only "
