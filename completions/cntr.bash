@@ -73,7 +73,7 @@ _cntr() {
         ;;
     attach)
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "-h --help -t --type --tools --pull --profile --profiles -u --user --effective-user --writable-tools --keep-serving --host-sockets --elevate --shell --path --" -- "$cur"))
+            COMPREPLY=($(compgen -W "-h --help -t --type --tools --pull --profile --profiles -u --user --effective-user -q --quiet --writable-tools --keep-serving --host-sockets --elevate --shell --path --" -- "$cur"))
         elif ((positional == 0)); then
             COMPREPLY=($(compgen -W "$(_cntr_containers)" -- "$cur"))
         else

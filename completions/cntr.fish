@@ -71,6 +71,7 @@ complete -c cntr -n "__fish_seen_subcommand_from attach profiles" -l profiles -r
 complete -c cntr -n "__fish_seen_subcommand_from attach" -s u -l user -x -d 'User of the container'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l effective-user -x -a '(__fish_complete_users)' -d 'Host user owning files the session creates'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l writable-tools -d 'Serve the tools read-write as host root'
+complete -c cntr -n "__fish_seen_subcommand_from attach" -s q -l quiet -d 'No banner at the start of an interactive session'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l keep-serving -d 'Keep serving the tools after the command'
 complete -c cntr -n "__fish_seen_subcommand_from attach" -l host-sockets -x -a 'x11 dbus x11,dbus' -d 'Host socket directories to mount'
 complete -c cntr -n "__fish_seen_subcommand_from attach exec" -l elevate -x -a 'seccomp caps lsm cgroup limits keyring fence all' -d 'Confinement layers NOT to apply'
