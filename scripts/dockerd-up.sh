@@ -89,10 +89,9 @@ log "starting dockerd ${extra[*]} (log: $LOG)"
 {
     printf '=== %s: dockerd started by cntr scripts/dockerd-up.sh\n' "$(date -u +%FT%TZ)"
 } >"$LOG"
-# setsid: own session, no controlling terminal, so it survives the caller's shell
-# and terminal. In a non-interactive script the background child is not a process
-# group leader, so setsid does not fork and $! is dockerd's PID.
-setsid dockerd "${extra[@]}" </dev/null >>"$LOG" 2>&1 9>&- &
+# Own session, no controlling terminal, so it survives the caller's shell and
+# terminal; no inherited descriptor (spawn_daemon).
+spawn_daemon dockerd "${extra[@]}" </dev/null >>"$LOG" 2>&1
 pid=$!
 start=$(proc_start "$pid") || die "dockerd exited immediately; see $LOG: $(tail -n 5 "$LOG")"
 echo "$pid $start" >"$PIDFILE"

@@ -25,3 +25,18 @@ running() {
     for p in $(pgrep -x "$1"); do alive "$p" && out+=("$p"); done
     ((${#out[@]})) && echo "${out[*]}"
 }
+# Starts "$@" in the background in a session of its own with no descriptor but 0-2
+# ($! is its PID). A daemon must not inherit a caller's descriptors: one started under
+# `flock LOCK cmd` held the lock for as long as it ran, and every later `flock LOCK`
+# waited for it.
+spawn_daemon() {
+    (
+        local fd
+        for fd in /proc/"$BASHPID"/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec $fd>&-"; fi
+        done
+        # Not a process group leader (no job control here): setsid does not fork.
+        exec setsid "$@"
+    ) &
+}

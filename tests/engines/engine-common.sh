@@ -56,7 +56,7 @@ start_daemon() {
         log "$name already runs; using it"
         return 0
     fi
-    setsid "$@" >>"$logfile" 2>&1 </dev/null &
+    spawn_daemon "$@" >>"$logfile" 2>&1 </dev/null
     local pid=$!
     echo "$pid $(proc_start "$pid")" >"$STATE/fixture-$name.pid"
     for _ in $(seq 1 100); do

@@ -90,7 +90,7 @@ YAML
 
 start() { # name
     mkdir -p "$DIR/$1-storage"
-    setsid "$REGISTRY_BIN" serve "$DIR/$1.yml" >"$DIR/$1.log" 2>&1 </dev/null &
+    spawn_daemon "$REGISTRY_BIN" serve "$DIR/$1.yml" >"$DIR/$1.log" 2>&1 </dev/null
     remember "$DIR/$1.pid" $!
 }
 
@@ -167,9 +167,9 @@ auth:
     start anon
     start tls
     start token
-    setsid python3 "$(dirname "${BASH_SOURCE[0]}")/registry-token-server.py" "$TOKEN_SERVER_PORT" \
+    spawn_daemon python3 "$(dirname "${BASH_SOURCE[0]}")/registry-token-server.py" "$TOKEN_SERVER_PORT" \
         "$DIR/token.key" "$DIR/token.crt" cntr-test-token-issuer "$USER_NAME" "$PASSWORD" \
-        >"$DIR/token-server.log" 2>&1 </dev/null &
+        >"$DIR/token-server.log" 2>&1 </dev/null
     remember "$DIR/token-server.pid" $!
     wait_for anon "http://127.0.0.1:$ANON_PORT/v2/" || die "anonymous registry did not start"
     wait_for tls "https://127.0.0.1:$TLS_PORT/v2/" --cacert "$DIR/ca.crt" -u "$USER_NAME:$PASSWORD" ||
