@@ -31,6 +31,8 @@ PACKAGES=(
 # Only the test suite, the benchmarks and the linters need these.
 TEST_PACKAGES=(
     libgtest-dev libgmock-dev hyperfine
+    # the CRI fixture (tests/k8s): its client
+    python3-grpcio python3-protobuf protobuf-compiler
     # CNTRFS conformance, real-programs tests and bench/cntrfs-bench.sh (issue 4)
     sqlite3 make acl attr fio dbench postmark
     # tool-image store (cntr-fatimg, issue 3): zstd layers; registry fixture, tests, benchmark
