@@ -106,7 +106,8 @@ case_dry_run_spec() {
         and (.metadata.labels["kubectl-cntr/session"] | test("^[0-9a-f]{8}$"))
         and .metadata.name == "cntr-" + .metadata.labels["kubectl-cntr/session"]
         and .metadata.annotations["kubectl-cntr/container-id"] == $id
-        and (.spec.volumes // [] | map(select(.hostPath)) | length) == 0' "$tmp/spec.json" >/dev/null ||
+        and ([.spec.volumes[] | select(.hostPath)] == [{"name": "cgroup", "hostPath": {"path": "/sys/fs/cgroup", "type": "Directory"}}])
+        and .spec.containers[0].volumeMounts == [{"name": "cgroup", "mountPath": "/sys/fs/cgroup"}]' "$tmp/spec.json" >/dev/null ||
         fail "the spec lacks a required property: $(cat "$tmp/spec.json")"
     grep -qF -- "exec --namespace=shop cntr-" "$tmp/err" && grep -qF -- "cntr attach -t cgroup $APP_ID -- sh -c echo\\ hi" "$tmp/err" ||
         fail "--dry-run did not show the exec: $(cat "$tmp/err")"
