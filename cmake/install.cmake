@@ -1,5 +1,6 @@
 # What `cmake --install` (and the Debian package) puts where:
 #   bin/cntr, bin/cntr-fatimg          the commands users run
+#   bin/kubectl-cntr                   the kubectl plugin (kubectl cntr)
 #   libexec/cntr/cntrfs-server         started by cntr only, never from PATH
 #   share/man/man1/cntr{,-fatimg}.1.gz  the man pages
 #   share/{bash-completion,zsh,fish}/  shell completions, where each shell looks
@@ -8,6 +9,8 @@
 # DESTDIR works as usual (staged installs, packaging).
 install(TARGETS cntr cntr-fatimg RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS cntrfs-server RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/cntr)
+# The kubectl plugin (`kubectl cntr`): kubectl finds kubectl-* executables on PATH.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/kubectl-cntr/kubectl-cntr DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # man and Debian want the pages compressed, reproducibly (-n: no name or time stamp).
 find_program(GZIP_EXECUTABLE gzip REQUIRED)

@@ -48,6 +48,8 @@ TEST_PACKAGES=(
     mmdebstrap
     # the Debian package test: cpack's dpkg-shlibdeps, lintian
     dpkg-dev lintian
+    # kubectl-cntr's tests: the real kubectl checks its pod spec; jq reads it
+    kubernetes-client jq
 )
 case ${1:-} in
 '') ;;
@@ -58,6 +60,9 @@ esac
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
+    # Another package's kubectl (Google's "kubectl", a newer release) owns
+    # /usr/bin/kubectl; Debian's kubernetes-client would clash with it.
+    [[ $pkg == kubernetes-client ]] && command -v kubectl >/dev/null && continue
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
     [[ $status == installed ]] || missing+=("$pkg")
 done

@@ -34,7 +34,7 @@ cleanup_container() {
 # Checks that PREFIX holds every file of the layout, with the server only in libexec.
 check_layout() { # PREFIX
     local p=$1 f
-    for f in bin/cntr bin/cntr-fatimg libexec/cntr/cntrfs-server share/man/man1/cntr.1.gz share/man/man1/cntr-fatimg.1.gz \
+    for f in bin/cntr bin/cntr-fatimg bin/kubectl-cntr libexec/cntr/cntrfs-server share/man/man1/cntr.1.gz share/man/man1/cntr-fatimg.1.gz \
         share/bash-completion/completions/cntr share/zsh/vendor-completions/_cntr \
         share/fish/vendor_completions.d/cntr.fish share/doc/cntr/copyright \
         share/bash-completion/completions/cntr-fatimg share/zsh/vendor-completions/_cntr_fatimg \
