@@ -43,16 +43,18 @@ bool is_full_id(std::string_view s) {
            });
 }
 
-// The container ID a path component names, or "": "ID", or a systemd scope
-// "PREFIX-ID.scope" (docker-, cri-containerd-, crio-, libpod-).
+// The container ID a path component names, or "": "ID", "PREFIX-ID" (podman's
+// cgroupfs "libpod-ID") or a systemd scope "PREFIX-ID.scope" (docker-,
+// cri-containerd-, crio-, libpod-).
 std::string_view id_of_component(std::string_view component) {
     if (is_full_id(component)) return component;
     constexpr std::string_view kScope = ".scope";
-    if (!component.ends_with(kScope) || component.size() < kIdLength + kScope.size() + 2) return {};
-    std::string_view id = component.substr(component.size() - kScope.size() - kIdLength, kIdLength);
-    if (component[component.size() - kScope.size() - kIdLength - 1] != '-' || !is_full_id(id))
-        return {};
-    // CRI-O's container monitor runs in a scope of its own named after the container.
+    if (component.ends_with(kScope)) component.remove_suffix(kScope.size());
+    if (component.size() < kIdLength + 2) return {};
+    std::string_view id = component.substr(component.size() - kIdLength);
+    if (component[component.size() - kIdLength - 1] != '-' || !is_full_id(id)) return {};
+    // CRI-O's and podman's container monitors run in cgroups of their own named after
+    // the container.
     if (component.find("conmon") != std::string_view::npos) return {};
     return id;
 }

@@ -7,6 +7,7 @@
 //   /kubepods.slice/.../cri-containerd-<ID>.scope            systemd (containerd)
 //   /kubepods.slice/.../crio-<ID>.scope                      systemd (CRI-O)
 //   /docker/<ID>, /system.slice/docker-<ID>.scope            docker
+//   /libpod_parent/libpod-<ID>, machine.slice/libpod-<ID>.scope  podman
 #pragma once
 
 #include <optional>

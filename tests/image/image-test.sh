@@ -4,7 +4,7 @@
 #   - the script builds the tarball twice with the same bytes and leaves no
 #     temporary directory behind;
 #   - docker load, ctr images import (dockerd's containerd) and skopeo read it;
-#   - `docker run --privileged --pid=host -v /var/run/docker.sock:... IMAGE attach`
+#   - `docker run --privileged --pid=host -v /sys/fs/cgroup:... -v /var/run/docker.sock:... IMAGE attach`
 #     attaches to a slim test container by name (docker engine) and by
 #     `docker://ID` (the cgroup engine, as in a Kubernetes helper pod), with the
 #     image's own busybox as the tools and with `--tools container:docker://ID` of
@@ -77,7 +77,27 @@ docker run -d --label "$LABEL" --name "$tools" "$SLIM" sh -c 'echo tools-mark > 
 target_id=$(docker inspect -f '{{.Id}}' "$target")
 tools_id=$(docker inspect -f '{{.Id}}' "$tools")
 want_host=$(docker inspect -f '{{.Config.Hostname}}' "$target")
-run_image() { docker run --rm -i --privileged --pid=host -v /var/run/docker.sock:/var/run/docker.sock "$tag" "$@" </dev/null; }
+# --privileged asks runc for every capability the kernel knows; where root's bounding
+# set lacks some (this VM's root has no CAP_SYS_RESOURCE) runc fails with "unable to
+# apply caps". Then the equivalent for cntr: every capability root has, no seccomp or
+# AppArmor profile, /dev/fuse. The node's cgroup tree is mounted either way: without
+# it cntr cannot join the target's cgroup (docs/kubernetes.md).
+privileged=(--privileged)
+bnd_hex=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+if ((16#$bnd_hex != (1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)); then
+    privileged=(--security-opt seccomp=unconfined --security-opt apparmor=unconfined
+        --device /dev/fuse)
+    for cap in $(capsh --decode="$bnd_hex" | cut -d= -f2 | tr , ' '); do
+        # Linux 5.8's are unknown to Debian 12's docker (20.10); cntr needs none of them.
+        case $cap in cap_perfmon | cap_bpf | cap_checkpoint_restore) continue ;; esac
+        privileged+=(--cap-add "${cap#cap_}")
+    done
+    log "root's bounding set is $bnd_hex, not every capability: --privileged replaced by --cap-add of each it has"
+fi
+run_image() {
+    docker run --rm -i "${privileged[@]}" --pid=host -v /sys/fs/cgroup:/sys/fs/cgroup \
+        -v /var/run/docker.sock:/var/run/docker.sock "$tag" "$@" </dev/null
+}
 
 out=$(run_image attach "$target" -- /bin/sh -c 'hostname; ls /var/lib/cntr/bin/busybox; ls /usr/bin/cntr; echo attach-ok' 2>&1) ||
     fail "attach by name from the image failed: $out"

@@ -72,6 +72,18 @@ TEST(EnginePodman, RootfulAttachAndExecByName) {
     EXPECT_NE(ps_rows().find("podman " + c.name + " "), std::string::npos) << ps_rows();
 }
 
+// The cgroup engine finds podman's containers too (cgroupfs driver:
+// /libpod_parent/libpod-ID, no .scope), by the full ID podman prints.
+TEST(EnginePodman, FullIdReachesTheContainerThroughTheCgroupEngine) {
+    PodmanContainer c(false);
+    auto id = run({"podman", "inspect", "-f", "{{.Id}}", c.name});
+    ASSERT_EQ(id.exit_code, 0) << id.err;
+    const std::string full = id.out.substr(0, id.out.find('\n'));
+    auto a = run({kCntr, "attach", "-t", "cgroup", "cri-o://" + full, "--", "hostname"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_EQ(a.out, c.name + "-host\n");
+}
+
 // Issue 12, row 1 with a user namespace: the container's root (host 100000) attacks a
 // session from `podman exec`. With owners shifted for it, host root's files would look
 // like its own; it must still read no root-only host file and write none, and nothing

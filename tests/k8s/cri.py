@@ -6,7 +6,8 @@ labels, cgroups and IDs cntr sees are the ones of a real node.
 usage: cri.py --socket SOCK version
        cri.py --socket SOCK pod NAMESPACE POD [--host-pid] [CONTAINER=IMAGE[:privileged] ...]
            runs a pod with host networking (no CNI here) and its containers (each
-           `sleep 1000000`, or a shell loop for a privileged one), and prints JSON:
+           `sleep 1000000`; a privileged one also gets the node's /sys/fs/cgroup),
+           and prints JSON:
            {"sandbox": ID, "uid": POD_UID, "containers": {NAME: ID, ...}}
        cri.py --socket SOCK down
            stops and removes every pod the tests made (label cntr-test=1)
@@ -76,9 +77,13 @@ class Runtime:
         ids = {}
         for cname, (image, privileged) in containers.items():
             labels = {"io.kubernetes.container.name": cname, **pod_labels}
+            # A privileged container is a node helper (kubectl cntr's): it sees the
+            # node's cgroup tree, as the helper pod mounts it.
+            mounts = [pb.Mount(container_path="/sys/fs/cgroup", source="/sys/fs/cgroup")
+                      ] if privileged else []
             config = pb.ContainerConfig(
                 metadata=pb.ContainerMetadata(name=cname), image=pb.ImageSpec(image=image),
-                command=["sleep", "1000000"], labels=labels,
+                command=["sleep", "1000000"], labels=labels, mounts=mounts,
                 linux=pb.LinuxContainerConfig(security_context=pb.LinuxContainerSecurityContext(
                     privileged=privileged,
                     namespace_options=pb.NamespaceOption(

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -81,4 +84,63 @@ TEST_F(CriPods, ToolsFromASecondContainerOfThePod) {
                   "cat /tools-marker; test -e /var/lib/cntr/tools-marker || echo app-has-none"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "from-the-tools-container\napp-has-none\n");
+}
+
+// cntr's own image (packaging/image) in a privileged hostPID pod, as kubectl cntr runs
+// it, next to the pod it debugs: by the ID Kubernetes reports, with the image's own
+// busybox as the tools and with a second container of the target pod as the tools.
+TEST_F(CriPods, CntrImageInAPrivilegedHostPidPodAttachesToItsNeighbours) {
+    std::string tmpl = "/tmp/cntr-cri-image.XXXXXX";
+    const std::filesystem::path dir = ::mkdtemp(tmpl.data());
+    const std::string tar = (dir / "cntr-image.tar").string();
+    const std::string ref = "docker.io/library/cntr-cri-test:local";
+    auto built =
+        run({std::string(CNTR_SOURCE_DIR) + "/packaging/image/build-image.sh", "--build-dir",
+             CNTR_RELEASE_BUILD_DIR, "--tag", "cntr-cri-test:local", "--output", tar},
+            {}, std::chrono::seconds(300));
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    const std::vector<std::string> ctr = {"ctr", "--address", kSocket, "--namespace", "k8s.io"};
+    auto with = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = ctr;
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run(argv);
+    };
+    auto imported = with({"images", "import", tar});
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+
+    auto target = pod("shop", "api", {"app=" + kImage, "tools=" + kImage});
+    auto helper = pod("kube-system", "cntr-helper", {"cntr=" + ref + ":privileged", "--host-pid"});
+    ASSERT_TRUE(target.is_object());
+    ASSERT_TRUE(helper.is_object());
+    const std::string app = target["containers"]["app"];
+    const std::string tools = target["containers"]["tools"];
+    const std::string cntr = helper["containers"]["cntr"];
+    ASSERT_EQ(run({kCntr, "exec", "containerd://" + tools, "--", "sh", "-c",
+                   "echo from-the-tools-container > /tools-marker"})
+                  .exit_code,
+              0);
+    int exec_id = 0;
+    auto in_helper = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {"tasks", "exec", "--exec-id",
+                                         "t" + std::to_string(++exec_id), cntr};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return with(argv);
+    };
+    // The image's busybox as the tools: the app's files at /var/lib/cntr, its PID 1.
+    const std::string script =
+        "cat /proc/1/cmdline | tr '\\0' ' '; test -x /usr/bin/cntr && echo image-tools; "
+        "test -e /var/lib/cntr/bin/busybox && echo app-root; exit 3";
+    auto own = in_helper({"cntr", "attach", "containerd://" + app, "--", "sh", "-c", script});
+    EXPECT_EQ(own.exit_code, 3) << own.err;
+    EXPECT_EQ(own.out, "sleep 1000000 image-tools\napp-root\n") << own.err;
+    auto second = in_helper({"cntr", "attach", "--tools", "container:containerd://" + tools,
+                             "containerd://" + app, "--", "cat", "/tools-marker"});
+    EXPECT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_EQ(second.out, "from-the-tools-container\n");
+    // Nothing of a session stays in the helper.
+    auto ps = in_helper({"ps", "-o", "comm"});
+    EXPECT_EQ(ps.out.find("cntrfs-server"), std::string::npos) << ps.out;
+    EXPECT_EQ(cri({"down"}).exit_code, 0);
+    EXPECT_EQ(with({"images", "rm", ref}).exit_code, 0);
 }
