@@ -2,8 +2,10 @@
 # Pull + unpack throughput: `cntr-fatimg pull` against `skopeo copy` + `umoci unpack`,
 # the same multi-layer image from the same local registry, in the same run.
 #
-# usage: fatimg-pull.sh [--runs N] [--check]
+# usage: fatimg-pull.sh [--runs N] [--image large|small] [--check]
 #   --runs N   measured runs per tool (default 7, after one warm-up run each)
+#   --image    large (default): the 3-layer image below; small: one layer of 3000 files
+#              of 1.4-5.5 KB (base64 of random bytes) in 30 directories (per-file costs, not bytes)
 #   --check    exit 2 if the target "cntr-fatimg <= 1.0 x skopeo+umoci" is not met
 # Environment: CNTR_FATIMG=path to cntr-fatimg (default: build/bin/cntr-fatimg; use a
 #   Release build for numbers), CNTR_BENCH_CACHE=where the built image is cached
@@ -29,18 +31,23 @@ log() { printf 'fatimg-pull: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 usage() { sed -n 's/^# usage: //p' "$0"; }
 
-runs=7 check=0
+runs=7 check=0 image=large
 while (($#)); do
     case $1 in
     --runs) runs=${2:?--runs needs a number}; shift ;;
     --runs=*) runs=${1#*=} ;;
     --check) check=1 ;;
+    --image) image=${2:?--image needs large or small}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument $1" ;;
     esac
     shift
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
+[[ $image == large || $image == small ]] || die "--image must be large or small"
+# Where the layers' files come from: the machine's own, or a generated tree.
+TAR_ROOT=/
+if [[ $image == small ]]; then SOURCES=(small); fi
 [[ $(id -u) -eq 0 ]] || die "must run as root (umoci unpack and the store keep owners)"
 [[ -x $FATIMG ]] || die "$FATIMG not found; build it or set CNTR_FATIMG"
 for t in skopeo umoci tar gzip sha256sum; do
@@ -49,15 +56,25 @@ done
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
-build_image() { # -> $CACHE/layout with tag "bench"
-    local layout=$CACHE/layout work=$CACHE/work diff_ids=() layers=() d size i=0
+build_image() { # -> $LAYOUT with tag "bench"
+    local layout=$LAYOUT work=$CACHE/work-$image diff_ids=() layers=() d size i=0 dir f
     [[ -f $layout/index.json ]] && return 0
     log "building the benchmark image from ${SOURCES[*]} (once; cached in $CACHE)"
     rm -rf "$layout" "$work"
     mkdir -p "$layout/blobs/sha256" "$work"
+    if [[ $image == small ]]; then
+        TAR_ROOT=$work/src
+        for ((dir = 0; dir < 30; dir++)); do
+            mkdir -p "$TAR_ROOT/small/d$dir"
+            for ((f = 0; f < 100; f++)); do
+                head -c $((1024 + (dir * 100 + f) * 37 % 3072)) /dev/urandom |
+                    base64 >"$TAR_ROOT/small/d$dir/f$f"
+            done
+        done
+    fi
     for src in "${SOURCES[@]}"; do
-        [[ -e /$src ]] || die "/$src missing on this machine"
-        tar -C / --numeric-owner -cf "$work/layer$i.tar" "$src"
+        [[ -e $TAR_ROOT/$src ]] || die "$TAR_ROOT/$src missing on this machine"
+        tar -C "$TAR_ROOT" --numeric-owner -cf "$work/layer$i.tar" "$src"
         diff_ids+=("sha256:$(sha "$work/layer$i.tar")")
         gzip -n -6 "$work/layer$i.tar"
         d=$(sha "$work/layer$i.tar.gz")
@@ -85,6 +102,7 @@ build_image() { # -> $CACHE/layout with tag "bench"
     rm -rf "$work"
 }
 
+LAYOUT=$CACHE/layout-$image
 started_fixture=0
 tmp=$(mktemp -d /tmp/cntr-bench-fatimg.XXXXXX)
 # shellcheck disable=SC2317 # called by the EXIT trap
@@ -102,12 +120,12 @@ if ! "$FIXTURE" status; then
     started_fixture=1
 fi
 registry=$(sed -n 's/^ANON=//p' "${CNTR_REGISTRY_FIXTURE_DIR:-/run/cntr-test/registry}/env")
-ref=$registry/cntr-bench/fatimg:bench
-skopeo copy --quiet --dest-tls-verify=false "oci:$CACHE/layout:bench" "docker://$ref" || die "push to $registry failed"
+ref=$registry/cntr-bench/fatimg-$image:bench
+skopeo copy --quiet --dest-tls-verify=false "oci:$LAYOUT:bench" "docker://$ref" || die "push to $registry failed"
 
-files=$(tar -tzf "$CACHE/layout/blobs/sha256/$(sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/' "$CACHE/layout/index.json" |
-    xargs -I{} sh -c "grep -o 'sha256:[0-9a-f]*' $CACHE/layout/blobs/sha256/{} | sed -n 2p | cut -d: -f2")" | wc -l)
-bytes=$(du -cb "$CACHE"/layout/blobs/sha256/* | tail -1 | cut -f1)
+files=$(tar -tzf "$LAYOUT/blobs/sha256/$(sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/' "$LAYOUT/index.json" |
+    xargs -I{} sh -c "grep -o 'sha256:[0-9a-f]*' $LAYOUT/blobs/sha256/{} | sed -n 2p | cut -d: -f2")" | wc -l)
+bytes=$(du -cb "$LAYOUT"/blobs/sha256/* | tail -1 | cut -f1)
 log "image $ref: ${#SOURCES[@]} layers, $((bytes / 1000000)) MB compressed, $files entries in layer 1"
 
 run_fatimg() {

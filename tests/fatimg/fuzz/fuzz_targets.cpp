@@ -5,12 +5,18 @@
 //   index      pick_platform_manifest (OCI index / docker manifest list)
 //   config     parse_json of a config and the walk cntr does over it (Env)
 //   challenge  parse_challenge + check_realm + realm_may_see_credentials
+//   auth       find_credentials over an auth.json / docker config.json
 // Every target must either return or throw cntr::UserError: anything else (another
 // exception, a crash, a sanitizer report, a hang, unbounded memory) is a finding.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <string>
 
+#include "auth.hpp"
 #include "error.hpp"
 #include "importers.hpp"
 #include "json_limits.hpp"
@@ -50,6 +56,21 @@ using namespace cntr::fatimg;
     Url u = check_realm(realm, "registry.example.com", false);
     (void)realm_may_see_credentials(u, "registry.example.com");
     (void)check_realm(realm, "127.0.0.1:5000", true);
+}
+
+[[maybe_unused]] void auth(const std::string& s) {
+    // The input is the auth file; PATH names nothing, so a "credHelpers" or
+    // "credsStore" entry of the input cannot run a program (the helper's own
+    // output is checked by fatimg_hostile_test's real helper).
+    static const std::string path = [] {
+        ::setenv("PATH", "/nonexistent-cntr-fuzz-path", 1);
+        std::string p = "/dev/shm/cntr-fuzz-auth-" + std::to_string(::getpid()) + ".json";
+        ::setenv("REGISTRY_AUTH_FILE", p.c_str(), 1);
+        return p;
+    }();
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << s;
+    (void)find_credentials("registry.example.com:5000", std::nullopt);
+    (void)find_credentials("docker.io", std::nullopt);
 }
 
 }  // namespace
