@@ -180,14 +180,17 @@ void parse_ids(const std::string& line, uint32_t& r, uint32_t& e, uint32_t& s, u
 }
 
 std::string start_time(const std::string& stat) {
-    // Field 22 of /proc/PID/stat; the comm field (2) may contain spaces and ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return {};
-    auto fields = split_ws(stat.substr(close + 1));
+    auto fields = proc_stat_fields(stat);
     return fields.size() > 19 ? fields[19] : std::string();
 }
 
 }  // namespace
+
+std::vector<std::string> proc_stat_fields(const std::string& stat) {
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) return {};
+    return split_ws(stat.substr(close + 1));
+}
 
 std::vector<IdMapEntry> parse_id_map(const std::string& text) {
     std::vector<IdMapEntry> out;

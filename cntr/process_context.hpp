@@ -102,6 +102,9 @@ std::vector<IdMapEntry> parse_id_map(const std::string& text);
 // Maps a host id into the namespace described by `map`; nullopt when unmapped.
 std::optional<uint32_t> map_to_inside(const std::vector<IdMapEntry>& map, uint32_t outside);
 std::vector<std::string> split_nul(const std::string& data);
+// The fields of a /proc/PID/stat line after the comm field (which may hold spaces and
+// ')'): [0] is field 3 (state), [1] field 4 (ppid), [19] field 22 (starttime).
+std::vector<std::string> proc_stat_fields(const std::string& stat);
 uint64_t parse_cap_mask(const std::string& hex);
 // The AppArmor/SELinux label in /proc/PID/attr/current, without AppArmor's " (enforce)".
 std::string normalize_lsm_label(std::string label);

@@ -15,24 +15,21 @@
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "error.hpp"
 #include "file_io.hpp"
 #include "log.hpp"
+#include "process_context.hpp"
 #include "resolve/resolver.hpp"
 
 namespace cntr {
 
 long process_uptime_seconds(pid_t pid) {
     try {
-        const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-        // Field 22 (starttime, clock ticks since boot); fields after comm's ')'.
-        std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-        std::string field;
-        for (int i = 3; i <= 22 && rest >> field; ++i) {
-        }
-        const double start = std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+        // Field 22: starttime, clock ticks since boot.
+        const auto fields = proc_stat_fields(read_file("/proc/" + std::to_string(pid) + "/stat"));
+        if (fields.size() <= 19) return -1;
+        const double start = std::stod(fields[19]) / static_cast<double>(::sysconf(_SC_CLK_TCK));
         const double up = std::stod(read_file("/proc/uptime"));
         return std::max(0L, static_cast<long>(up - start));
     } catch (const std::exception&) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "file_io.hpp"
+#include "process_context.hpp"
 #include "resolver.hpp"
 
 namespace cntr {
@@ -80,14 +81,7 @@ std::optional<ProcStat> read_proc_stat(int proc, const std::string& pid) {
     int fd = ::openat(proc, (pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     Fd owned(fd);
-    const std::string stat = read_bounded(owned.get(), kMaxStatFile).data;
-    // After the comm field, which may hold spaces and ')': state ppid ... starttime (22).
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::vector<std::string_view> fields;
-    for (std::string_view field : split(std::string_view(stat).substr(close + 1), ' ')) {
-        if (!field.empty()) fields.push_back(field);
-    }
+    const auto fields = proc_stat_fields(read_bounded(owned.get(), kMaxStatFile).data);
     constexpr size_t kPpid = 1;    // field 4
     constexpr size_t kStart = 19;  // field 22
     if (fields.size() <= kStart) return std::nullopt;

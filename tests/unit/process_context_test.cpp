@@ -51,3 +51,15 @@ TEST(CaptureProcessContext, ReadsOurOwnProcess) {
 TEST(CaptureProcessContext, MissingProcessIsAUserError) {
     EXPECT_THROW(capture_process_context(0x3ffffff0), UserError);
 }
+
+TEST(ProcStatFields, CommWithSpacesAndParenthesesIsSkipped) {
+    const std::string stat =
+        "42 (evil) 1 2 (x) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 "
+        "123456 100 1 0\n";
+    auto fields = proc_stat_fields(stat);
+    ASSERT_GT(fields.size(), 19U);
+    EXPECT_EQ(fields[0], "S");
+    EXPECT_EQ(fields[1], "7");
+    EXPECT_EQ(fields[19], "123456");
+    EXPECT_TRUE(proc_stat_fields("no comm here").empty());
+}
