@@ -14,16 +14,22 @@
 //     with ELOOP, which refuses the image naming the entry (kernel guard).
 //   * The last component is created with *at() calls on that parent fd that never
 //     follow a final symlink: openat(O_CREAT|O_EXCL|O_NOFOLLOW), mkdirat, symlinkat,
-//     mknodat, linkat without AT_SYMLINK_FOLLOW. Whatever was there before (from a
-//     lower layer) is removed first with unlinkat, which does not follow symlinks.
+//     mknodat, linkat without AT_SYMLINK_FOLLOW. When the name is taken (by a lower
+//     layer), what is there is removed with unlinkat, which does not follow
+//     symlinks, and the call is made again.
 //   * Metadata is applied through the fd of the object we created (fchown before
 //     fchmod so set-id bits survive; xattrs such as security.capability last
 //     because chown clears them), symlinks via *at(AT_SYMLINK_NOFOLLOW).
 //
-// Decompression: libarchive would chain any filter it can bid on (gzip in gzip in
-// gzip, and lzop/lrzip/grzip by running those programs from $PATH as root). Only the
-// gzip and zstd filters are registered, and after opening the detected chain must be
-// exactly the one the layer's media type names (or none for a plain tar).
+// Per-file cost: creating files is most of an unpack (decompression runs on another
+// thread, layer_stream.hpp), so no call is made that cannot change anything. The
+// parent directory's fd is reused while entries stay in one directory; an object is
+// created with its permission bits, and chown, chmod, ftruncate and the pre-create
+// stat happen only when the new object is not already what the entry says. The
+// unpack directory is private to root (the store is 0700) until it is complete.
+//
+// Decompression happens on a thread of its own, with a filter allowlist per media
+// type (layer_stream.hpp); this reader only parses tar.
 //
 // Limits: every entry, and every regular file's logical size (archive_entry_size:
 // holes of a sparse file included), is counted against ImageLimits before it is
@@ -45,7 +51,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -53,6 +61,7 @@
 
 #include "error.hpp"
 #include "fs_util.hpp"
+#include "layer_stream.hpp"
 #include "log.hpp"
 #include "text.hpp"
 
@@ -72,13 +81,47 @@ struct Budget {
     uint64_t bytes = 0, entries = 0;
 };
 
+// The process's umask, without changing it (umask(2) can only set it, and other
+// threads may be creating files): the "Umask:" line of /proc/self/status. When it
+// cannot be read, 0777, so that every new object is chmod-ed.
+mode_t current_umask() {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen("/proc/self/status", "re"), std::fclose);
+    if (!f) return 0777;
+    char line[256];
+    while (std::fgets(line, sizeof line, f.get())) {
+        unsigned m = 0;
+        if (std::sscanf(line, "Umask: %o", &m) == 1) return static_cast<mode_t>(m & 0777);
+    }
+    return 0777;
+}
+
+// What an object this unpacker creates is before its metadata is applied.
+struct Creator {
+    bool is_root = ::geteuid() == 0;
+    uid_t uid = ::geteuid();
+    gid_t gid = ::getegid();
+    mode_t umask = current_umask();
+};
+
+// The directory entries are being created in; a tar lists a directory's entries
+// together, so most entries find it already open. Reusing it is sound: until the
+// cache moves to another directory, every entry changes only children of this one.
+struct Parent {
+    std::string path;
+    Fd fd;
+    gid_t new_gid = 0;    // the group a new child gets
+    bool setgid = false;  // a new directory inherits S_ISGID
+};
+
 class LayerApplier {
   public:
-    LayerApplier(int rootfd, const LayerFile& layer, size_t index, Budget& budget)
+    LayerApplier(int rootfd, const LayerFile& layer, size_t index, Budget& budget,
+                 const Creator& creator)
         : rootfd_(rootfd),
           layer_(layer),
           index_(index),
-          is_root_(::geteuid() == 0),
+          is_root_(creator.is_root),
+          creator_(creator),
           budget_(budget) {}
 
     void apply(std::vector<DirTime>& dir_times);
@@ -95,21 +138,30 @@ class LayerApplier {
                                     std::strerror(errno)));
     }
     void count(archive_entry* e, const std::string& entry);
-    void check_filters(archive* a) const;
     // `entry` names the archive entry in refusals (differs from `raw` for link targets).
     std::vector<std::string> split(const std::string& raw, const std::string& entry) const;
     Fd open_parent(const std::vector<std::string>& comps, size_t n, const std::string& entry,
                    bool create) const;
+    const Parent& parent_of(const std::vector<std::string>& comps, const std::string& entry);
     void opaque(int parentfd, const std::string& parent_path, const std::string& entry);
-    void apply_meta(int fd, archive_entry* e, const std::string& entry) const;
-    void write_data(archive* a, int fd, const std::string& entry) const;
+    // Whether an object just created in `parent` with the entry's permission bits
+    // still needs chown / chmod.
+    [[nodiscard]] bool needs_chown(archive_entry* e, const Parent& parent) const;
+    [[nodiscard]] bool needs_chmod(archive_entry* e, const Parent& parent) const;
+    void apply_meta(int fd, archive_entry* e, const std::string& entry, bool chown,
+                    bool chmod) const;
+    // Returns where the data written ends.
+    [[nodiscard]] la_int64_t write_data(archive* a, int fd, const std::string& entry) const;
     void one_entry(archive* a, archive_entry* e, std::vector<DirTime>& dir_times);
 
     int rootfd_;
     const LayerFile& layer_;
     size_t index_;
     bool is_root_;
+    const Creator& creator_;
     Budget& budget_;
+    Parent parent_;
+    LayerStream* stream_ = nullptr;  // while apply() reads the layer
     std::set<std::string> written_;  // paths this layer created (opaque dirs keep them)
 };
 
@@ -168,6 +220,21 @@ Fd LayerApplier::open_parent(const std::vector<std::string>& comps, size_t n,
     return cur;
 }
 
+const Parent& LayerApplier::parent_of(const std::vector<std::string>& comps,
+                                      const std::string& entry) {
+    std::string path = join(comps, comps.size() - 1);
+    if (parent_.fd && parent_.path == path) return parent_;
+    parent_ = {};
+    Fd fd = open_parent(comps, comps.size() - 1, entry, true);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail(entry, "stat parent directory");
+    parent_.setgid = (st.st_mode & S_ISGID) != 0;
+    parent_.new_gid = parent_.setgid ? st.st_gid : creator_.gid;
+    parent_.path = std::move(path);
+    parent_.fd = std::move(fd);
+    return parent_;
+}
+
 void LayerApplier::opaque(int parentfd, const std::string& parent_path, const std::string& entry) {
     Fd dir = open_beneath(parentfd, "", O_RDONLY | O_DIRECTORY);
     if (!dir) fail(entry, "open opaque directory");
@@ -187,11 +254,22 @@ void LayerApplier::opaque(int parentfd, const std::string& parent_path, const st
     }
 }
 
-void LayerApplier::apply_meta(int fd, archive_entry* e, const std::string& entry) const {
-    if (is_root_ && ::fchown(fd, static_cast<uid_t>(archive_entry_uid(e)),
-                             static_cast<gid_t>(archive_entry_gid(e))) != 0)
+bool LayerApplier::needs_chown(archive_entry* e, const Parent& parent) const {
+    return is_root_ && (static_cast<uid_t>(archive_entry_uid(e)) != creator_.uid ||
+                        static_cast<gid_t>(archive_entry_gid(e)) != parent.new_gid);
+}
+
+bool LayerApplier::needs_chmod(archive_entry* e, const Parent& parent) const {
+    const mode_t perm = archive_entry_perm(e) & 07777;
+    return parent.setgid || perm != (perm & 0777 & ~creator_.umask);
+}
+
+void LayerApplier::apply_meta(int fd, archive_entry* e, const std::string& entry, bool chown,
+                              bool chmod) const {
+    if (chown && ::fchown(fd, static_cast<uid_t>(archive_entry_uid(e)),
+                          static_cast<gid_t>(archive_entry_gid(e))) != 0)
         fail(entry, "chown");
-    if (::fchmod(fd, archive_entry_perm(e) & 07777) != 0) fail(entry, "chmod");
+    if (chmod && ::fchmod(fd, archive_entry_perm(e) & 07777) != 0) fail(entry, "chmod");
     archive_entry_xattr_reset(e);
     const char* name = nullptr;
     const void* value = nullptr;
@@ -206,17 +284,20 @@ void LayerApplier::apply_meta(int fd, archive_entry* e, const std::string& entry
     }
 }
 
-void LayerApplier::write_data(archive* a, int fd, const std::string& entry) const {
+la_int64_t LayerApplier::write_data(archive* a, int fd, const std::string& entry) const {
     const void* buf = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
+    la_int64_t end = 0;
     for (;;) {
         int r = archive_read_data_block(a, &buf, &size, &offset);
         if (r == ARCHIVE_EOF) break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            stream_->rethrow_error();
             throw UserError(fmt::format("unpacking layer {} ({}) entry \"{}\": {}", index_ + 1,
                                         layer_.digest, printable(entry),
                                         printable(archive_error_string(a))));
+        }
         const char* p = static_cast<const char*>(buf);
         while (size > 0) {
             ssize_t n = ::pwrite(fd, p, size, offset);
@@ -226,7 +307,9 @@ void LayerApplier::write_data(archive* a, int fd, const std::string& entry) cons
             offset += n;
             size -= static_cast<size_t>(n);
         }
+        end = std::max(end, offset);
     }
+    return end;
 }
 
 void LayerApplier::count(archive_entry* e, const std::string& entry) {
@@ -264,35 +347,42 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
     const std::string path = join(comps, comps.size());
     const std::string parent_path = join(comps, comps.size() - 1);
 
-    Fd parent = open_parent(comps, comps.size() - 1, raw, true);
+    const Parent& dir = parent_of(comps, raw);
+    const int parent = dir.fd.get();
 
     if (base.starts_with(".wh.")) {
         if (base == ".wh..wh..opq") {
-            opaque(parent.get(), parent_path, raw);
+            opaque(parent, parent_path, raw);
         } else {
             std::string victim = base.substr(4);
             if (victim.empty() || victim == "." || victim == "..")
                 refuse(raw, "is a malformed whiteout");
-            remove_tree_at(parent.get(), victim,
+            remove_tree_at(parent, victim,
                            parent_path.empty() ? victim : parent_path + "/" + victim);
         }
         return;
     }
 
     const mode_t type = archive_entry_filetype(e);
+    const mode_t perm = archive_entry_perm(e) & 07777;
     const char* hardlink = archive_entry_hardlink(e);
-    struct stat old {};
-    if (::fstatat(parent.get(), base.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0) {
-        bool keep_dir = S_ISDIR(old.st_mode) && type == AE_IFDIR && !hardlink;
-        if (!keep_dir) remove_tree_at(parent.get(), base, path);
-    }
     written_.insert(path);
+    // Makes the object with `create`, a *at() call that fails with EEXIST when a lower
+    // layer left something at the name; that is then removed and the call made again.
+    auto replacing = [&](auto create) {
+        int r = create();
+        if (r >= 0 || errno != EEXIST) return r;
+        remove_tree_at(parent, base, path);
+        return create();
+    };
 
     if (hardlink) {
         auto tcomps = split(hardlink, raw);
         if (tcomps.empty()) refuse(raw, "is a hard link to the image root");
         Fd tparent = open_parent(tcomps, tcomps.size() - 1, raw, false);
-        if (::linkat(tparent.get(), tcomps.back().c_str(), parent.get(), base.c_str(), 0) != 0)
+        if (replacing([&] {
+                return ::linkat(tparent.get(), tcomps.back().c_str(), parent, base.c_str(), 0);
+            }) != 0)
             fail(raw, fmt::format("hard link to \"{}\"", hardlink));
         return;
     }
@@ -301,34 +391,53 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
     const timespec times[2] = {mtime, mtime};
     switch (type) {
         case AE_IFDIR: {
-            if (::mkdirat(parent.get(), base.c_str(), 0700) != 0 && errno != EEXIST)
-                fail(raw, "mkdir");
-            Fd fd = open_beneath(parent.get(), base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-            if (!fd) fail(raw, "open directory");
-            apply_meta(fd.get(), e, raw);
+            bool fresh = ::mkdirat(parent, base.c_str(), perm & 0777) == 0;
+            if (!fresh) {
+                if (errno != EEXIST) fail(raw, "mkdir");
+                // A lower layer's directory stays (with its content); anything else goes.
+                struct stat old {};
+                if (::fstatat(parent, base.c_str(), &old, AT_SYMLINK_NOFOLLOW) != 0 ||
+                    !S_ISDIR(old.st_mode)) {
+                    remove_tree_at(parent, base, path);
+                    if (::mkdirat(parent, base.c_str(), perm & 0777) != 0) fail(raw, "mkdir");
+                    fresh = true;
+                }
+            }
+            const bool chown = !fresh ? is_root_ : needs_chown(e, dir);
+            const bool chmod = !fresh || needs_chmod(e, dir);
+            if (chown || chmod || archive_entry_xattr_count(e) > 0) {
+                Fd fd = open_beneath(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+                if (!fd) fail(raw, "open directory");
+                apply_meta(fd.get(), e, raw, chown, chmod);
+            }
             dir_times.push_back({path, {mtime, mtime}});
             break;
         }
         case AE_IFREG: {
-            int fdn = ::openat(parent.get(), base.c_str(),
-                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            int fdn = replacing([&] {
+                return ::openat(parent, base.c_str(),
+                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm & 0777);
+            });
             if (fdn < 0) fail(raw, "create");
             Fd fd(fdn);
-            write_data(a, fd.get(), raw);
-            if (::ftruncate(fd.get(), archive_entry_size(e)) != 0) fail(raw, "truncate");
-            apply_meta(fd.get(), e, raw);
+            // A sparse file's last hole is not written: the size makes it.
+            if (write_data(a, fd.get(), raw) != archive_entry_size(e) &&
+                ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
+                fail(raw, "truncate");
+            apply_meta(fd.get(), e, raw, needs_chown(e, dir), needs_chmod(e, dir));
             if (::futimens(fd.get(), times) != 0) fail(raw, "set times");
             break;
         }
         case AE_IFLNK: {
             const char* target = archive_entry_symlink(e);
             if (!target) target = "";
-            if (::symlinkat(target, parent.get(), base.c_str()) != 0) fail(raw, "symlink");
-            if (is_root_ &&
-                ::fchownat(parent.get(), base.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
+            if (replacing([&] { return ::symlinkat(target, parent, base.c_str()); }) != 0)
+                fail(raw, "symlink");
+            if (needs_chown(e, dir) &&
+                ::fchownat(parent, base.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
                            static_cast<gid_t>(archive_entry_gid(e)), AT_SYMLINK_NOFOLLOW) != 0)
                 fail(raw, "chown symlink");
-            if (::utimensat(parent.get(), base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+            if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
                 fail(raw, "set symlink times");
             break;
         }
@@ -337,86 +446,50 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
         case AE_IFIFO: {
             if (type != AE_IFIFO && !is_root_) {
                 log::debug("{}: device node skipped (not root)", raw);
+                remove_tree_at(parent, base, path);
                 break;
             }
             dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
-            if (::mknodat(parent.get(), base.c_str(), type | (archive_entry_perm(e) & 07777),
-                          dev) != 0)
+            if (replacing([&] { return ::mknodat(parent, base.c_str(), type | perm, dev); }) != 0)
                 fail(raw, "mknod");
-            Fd fd = open_beneath(parent.get(), base, O_PATH | O_NOFOLLOW);
             if (is_root_ &&
-                ::fchownat(parent.get(), base.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
+                ::fchownat(parent, base.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
                            static_cast<gid_t>(archive_entry_gid(e)), AT_SYMLINK_NOFOLLOW) != 0)
                 fail(raw, "chown");
-            if (::fchmodat(parent.get(), base.c_str(), archive_entry_perm(e) & 07777, 0) != 0)
-                fail(raw, "chmod");
-            if (::utimensat(parent.get(), base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+            if (::fchmodat(parent, base.c_str(), perm, 0) != 0) fail(raw, "chmod");
+            if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
                 fail(raw, "set times");
             break;
         }
         default:
             log::debug("{}: entry of type {:o} skipped (sockets are not stored in images)", raw,
                        type);
+            remove_tree_at(parent, base, path);
             written_.erase(path);
             break;
     }
 }
 
-// The one filter `media_type` allows (ARCHIVE_FILTER_NONE for a plain tar), or -1.
-int filter_for(const std::string& media_type) {
-    if (media_type.ends_with("+gzip") || media_type.ends_with(".tar.gzip"))
-        return ARCHIVE_FILTER_GZIP;
-    if (media_type.ends_with("+zstd") || media_type.ends_with(".tar.zstd"))
-        return ARCHIVE_FILTER_ZSTD;
-    if (media_type.ends_with(".tar")) return ARCHIVE_FILTER_NONE;
-    return -1;
-}
-
-void LayerApplier::check_filters(archive* a) const {
-    const int want = filter_for(layer_.media_type);
-    // archive_filter_code(a, 0) is the outermost filter; the last one is always NONE
-    // (the raw file). A plain tar has 1, a compressed one exactly 2.
-    const int n = archive_filter_count(a);
-    const int got = n >= 1 ? archive_filter_code(a, 0) : -1;
-    const bool ok = want == ARCHIVE_FILTER_NONE ? n == 1 : (n == 2 && got == want);
-    if (ok) return;
-    std::string chain;
-    for (int i = 0; i < n; ++i) {
-        const char* name = archive_filter_name(a, i);
-        chain += std::string(chain.empty() ? "" : " in ") + (name ? name : "?");
-    }
-    throw UserError(fmt::format(
-        "image refused: layer {} ({}) of media type \"{}\" is compressed as {}; only one "
-        "gzip or zstd compression matching the media type, or none for a plain tar, is "
-        "accepted",
-        index_ + 1, layer_.digest, printable(layer_.media_type), chain));
-}
-
 void LayerApplier::apply(std::vector<DirTime>& dir_times) {
-    if (filter_for(layer_.media_type) < 0)
-        throw UserError(fmt::format(
-            "image refused: layer {} ({}) has the unsupported media type \"{}\" (tar, tar+gzip "
-            "and tar+zstd layers are supported)",
-            index_ + 1, layer_.digest, printable(layer_.media_type)));
+    LayerStream stream(layer_, index_);
+    stream_ = &stream;
+    // The tar format alone: the stream is already decompressed, and anything still
+    // compressed inside it is not a tar.
     Archive a(archive_read_new(), archive_read_free);
-    // Nothing else: every other libarchive filter is either unneeded or runs an
-    // external program (lzop, lrzip, grzip, ...) found on $PATH.
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_filter_zstd(a.get());
     archive_read_support_format_tar(a.get());
-    if (archive_read_open_filename(a.get(), layer_.path.c_str(), 1 << 20) != ARCHIVE_OK)
-        throw UserError(fmt::format("cannot read layer {} ({}): {}", index_ + 1, layer_.digest,
-                                    printable(archive_error_string(a.get()))));
-    check_filters(a.get());
+    stream.open(a.get());
     archive_entry* e = nullptr;
     for (;;) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            stream.rethrow_error();
             throw UserError(fmt::format("layer {} ({}) is not a valid tar archive: {}", index_ + 1,
                                         layer_.digest, printable(archive_error_string(a.get()))));
+        }
         one_entry(a.get(), e, dir_times);
     }
+    stream_ = nullptr;
 }
 
 }  // namespace
@@ -442,8 +515,9 @@ void unpack_layers(const std::string& root_dir, const std::vector<LayerFile>& la
     Fd root(rfd);
     std::vector<DirTime> dir_times;
     Budget budget{limits};
+    const Creator creator;
     for (size_t i = 0; i < layers.size(); ++i) {
-        LayerApplier(root.get(), layers[i], i, budget).apply(dir_times);
+        LayerApplier(root.get(), layers[i], i, budget, creator).apply(dir_times);
     }
     for (const auto& d : dir_times) {
         Fd fd = open_beneath(root.get(), d.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
