@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "archive_error.hpp"
 #include "digest.hpp"
 #include "error.hpp"
 #include "file_io.hpp"
@@ -60,7 +61,7 @@ class ArchiveBlobs {
         archive_read_support_format_tar(a.get());
         if (archive_read_open_fd(a.get(), file.fd.get(), 1 << 20) != ARCHIVE_OK)
             throw UserError(fmt::format("cannot read {}: {} (is it a tar archive?)", what,
-                                        printable(archive_error_string(a.get()))));
+                                        archive_reason(a.get())));
         if (archive_filter_count(a.get()) > 2)
             throw UserError(fmt::format("{} is compressed more than once; refused", what));
         uint64_t entries = 0, bytes = 0;
@@ -71,7 +72,7 @@ class ArchiveBlobs {
             if (r == ARCHIVE_EOF) break;
             if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
                 throw UserError(fmt::format("{} is not a valid tar archive: {}", what,
-                                            printable(archive_error_string(a.get()))));
+                                            archive_reason(a.get())));
             if (++entries > limits.max_entries)
                 throw UserError(fmt::format(
                     "{} has more than {} entries; if you trust it, raise the limit with "
@@ -85,8 +86,9 @@ class ArchiveBlobs {
                 continue;
             }
             if (archive_entry_filetype(e) == AE_IFLNK) {
+                const char* target = archive_entry_symlink(e);  // NULL when empty
                 auto dir = std::filesystem::path(name).parent_path();
-                links_[name] = normalize_member((dir / archive_entry_symlink(e)).string());
+                links_[name] = normalize_member((dir / (target ? target : "")).string());
                 continue;
             }
             if (archive_entry_filetype(e) != AE_IFREG) continue;
@@ -95,7 +97,7 @@ class ArchiveBlobs {
                 la_ssize_t got = archive_read_data(a.get(), buf.data(), buf.size());
                 if (got < 0)
                     throw UserError(fmt::format("reading {} in {}: {}", printable(name), what,
-                                                printable(archive_error_string(a.get()))));
+                                                archive_reason(a.get())));
                 if (got == 0) break;
                 bytes += static_cast<uint64_t>(got);
                 if (bytes > limits.max_bytes)

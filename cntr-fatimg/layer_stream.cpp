@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "archive_error.hpp"
 #include "error.hpp"
 #include "text.hpp"
 #include "unpack.hpp"
@@ -54,7 +55,7 @@ void LayerStream::open(archive* tar) {
     if (archive_read_open(tar, this, nullptr, &LayerStream::read_cb, nullptr) != ARCHIVE_OK) {
         rethrow_error();
         throw UserError(fmt::format("layer {} ({}) is not a valid tar archive: {}", index_ + 1,
-                                    layer_.digest, printable(archive_error_string(tar))));
+                                    layer_.digest, archive_reason(tar)));
     }
 }
 
@@ -123,10 +124,10 @@ void LayerStream::decompress(const std::stop_token& stop) {
     archive_read_support_format_raw(a.get());
     auto bad = [&](const char* what) {
         return UserError(fmt::format("layer {} ({}) {}: {}", index_ + 1, layer_.digest, what,
-                                     printable(archive_error_string(a.get()))));
+                                     archive_reason(a.get(), "truncated or corrupt data")));
     };
     if (archive_read_open_filename(a.get(), layer_.path.c_str(), kChunk) != ARCHIVE_OK)
-        throw bad("cannot be read");
+        throw bad("cannot be opened or decompressed");
 
     // archive_filter_code(a, 0) is the outermost filter; the last one is always NONE
     // (the raw file). A plain tar has 1, a compressed one exactly 2.

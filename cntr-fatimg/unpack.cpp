@@ -59,6 +59,7 @@
 #include <memory>
 #include <set>
 
+#include "archive_error.hpp"
 #include "error.hpp"
 #include "fs_util.hpp"
 #include "layer_stream.hpp"
@@ -295,8 +296,7 @@ la_int64_t LayerApplier::write_data(archive* a, int fd, const std::string& entry
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
             stream_->rethrow_error();
             throw UserError(fmt::format("unpacking layer {} ({}) entry \"{}\": {}", index_ + 1,
-                                        layer_.digest, printable(entry),
-                                        printable(archive_error_string(a))));
+                                        layer_.digest, printable(entry), archive_reason(a)));
         }
         const char* p = static_cast<const char*>(buf);
         while (size > 0) {
@@ -485,7 +485,7 @@ void LayerApplier::apply(std::vector<DirTime>& dir_times) {
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
             stream.rethrow_error();
             throw UserError(fmt::format("layer {} ({}) is not a valid tar archive: {}", index_ + 1,
-                                        layer_.digest, printable(archive_error_string(a.get()))));
+                                        layer_.digest, archive_reason(a.get())));
         }
         one_entry(a.get(), e, dir_times);
     }

@@ -2,7 +2,7 @@
 # libFuzzer runs of cntr-fatimg's parsers of registry and image input (issue 13).
 #
 # usage: fuzz-fatimg.sh [--seconds N] [--jobs N] [TARGET...]
-#   TARGET     reference manifest index config challenge auth (default: all); see
+#   TARGET     reference manifest index config challenge auth layer (default: all); see
 #              tests/fatimg/fuzz/fuzz_targets.cpp for what each one covers
 #   --seconds  how long each target runs (default 600)
 #   --jobs     compiler processes (default 2)
@@ -20,7 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${CNTR_FUZZ_DIR:-/var/tmp/cntr-fuzz-fatimg}
 SECONDS_PER_TARGET=600
 JOBS=2
-ALL=(reference manifest index config challenge auth)
+ALL=(reference manifest index config challenge auth layer)
 CXX=${CXX_FUZZ:-clang++-14}
 
 log() { printf 'fuzz-fatimg: %s\n' "$*" >&2; }
@@ -62,6 +62,8 @@ for f in "${sources[@]}"; do
 done | xargs -0 -r -n2 -P "$JOBS" sh -c "$CXX ${FLAGS[*]} -fsanitize=fuzzer-no-link -c \"\$0\" -o \"\$1\""
 LIBS=(-larchive -lcurl -lcrypto -lfmt -lpthread)
 
+# What the auth and layer targets write (named by the fuzzer's PID).
+trap 'rm -rf /dev/shm/cntr-fuzz-*' EXIT
 found=0
 for t in "${targets[@]}"; do
     bin=$OUT/bin/fuzz-$t

@@ -178,5 +178,27 @@ TEST_F(FatimgUnpack, ACorruptCompressedLayerNamesItselfAndStoresNothing) {
     EXPECT_EQ(snapshot(scratch.store()), before);
 }
 
+// Found by scripts/fuzz-fatimg.sh's layer target: libarchive fails a gzip stream cut
+// inside its 8-byte trailer without a reason, and the message was built from that
+// NULL (SIGSEGV before this test).
+TEST_F(FatimgUnpack, AGzipLayerCutInsideItsTrailerIsAnErrorNotACrash) {
+    Layer good;
+    good.entries = {file("a", "hello")};
+    const std::string blob = layer_blob(good);
+    for (size_t cut : {1, 4, 8}) {
+        SCOPED_TRACE("cut " + std::to_string(cut));
+        Layer l;
+        l.raw_blob = blob.substr(0, blob.size() - cut);
+        l.media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
+        const std::string layout = scratch.dir() + "/trailer" + std::to_string(cut);
+        write_oci_layout(layout, "v1", {l});
+        auto r = fatimg(scratch.store(), {"import", "oci:" + layout + ":v1"});
+        EXPECT_EQ(r.exit_code, 1) << r.err;
+        EXPECT_NE(r.err.find("layer 1 (sha256:"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("decompressed: truncated or corrupt data"), std::string::npos)
+            << r.err;
+    }
+}
+
 }  // namespace
 }  // namespace cntr::fatimg::test

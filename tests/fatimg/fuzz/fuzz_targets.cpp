@@ -6,9 +6,12 @@
 //   config     parse_json of a config and the walk cntr does over it (Env)
 //   challenge  parse_challenge + check_realm + realm_may_see_credentials
 //   auth       find_credentials over an auth.json / docker config.json
+//   layer      unpack_layers of two layers cut from the input (tar, gzip or zstd, as
+//              byte 0 says; bytes 1-2 where the first ends) into a fresh directory
 // Every target must either return or throw cntr::UserError: anything else (another
 // exception, a crash, a sanitizer report, a hang, unbounded memory) is a finding.
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -18,11 +21,13 @@
 
 #include "auth.hpp"
 #include "error.hpp"
+#include "fs_util.hpp"
 #include "importers.hpp"
 #include "json_limits.hpp"
 #include "platform.hpp"
 #include "reference.hpp"
 #include "store.hpp"
+#include "unpack.hpp"
 #include "url_policy.hpp"
 
 namespace {
@@ -71,6 +76,29 @@ using namespace cntr::fatimg;
     std::ofstream(path, std::ios::binary | std::ios::trunc) << s;
     (void)find_credentials("registry.example.com:5000", std::nullopt);
     (void)find_credentials("docker.io", std::nullopt);
+}
+
+[[maybe_unused]] void layer(const std::string& s) {
+    if (s.size() < 3) return;
+    static const std::string dir = "/dev/shm/cntr-fuzz-layer-" + std::to_string(::getpid());
+    static const char* const types[] = {"application/vnd.oci.image.layer.v1.tar",
+                                        "application/vnd.oci.image.layer.v1.tar+gzip",
+                                        "application/vnd.oci.image.layer.v1.tar+zstd"};
+    const std::string type = types[static_cast<unsigned char>(s[0]) % 3];
+    const std::string body = s.substr(3);
+    const size_t cut = std::min<size_t>(
+        body.size(), static_cast<unsigned char>(s[1]) << 8 | static_cast<unsigned char>(s[2]));
+    remove_tree(dir);
+    ::mkdir(dir.c_str(), 0700);
+    ::mkdir((dir + "/root").c_str(), 0755);
+    std::ofstream(dir + "/l1", std::ios::binary) << body.substr(0, cut);
+    std::ofstream(dir + "/l2", std::ios::binary) << body.substr(cut);
+    const std::vector<LayerFile> layers = {{dir + "/l1", "sha256:l1", type},
+                                           {dir + "/l2", "sha256:l2", type}};
+    ImageLimits limits;
+    limits.max_bytes = 64ull << 20;
+    limits.max_entries = 10000;
+    unpack_layers(dir + "/root", layers, limits);
 }
 
 }  // namespace
