@@ -121,6 +121,20 @@ bool has_line_starting(const std::string& text, const std::string& prefix) {
     return false;
 }
 
+// The first line where `now` and `before` differ ("" when they are equal): a
+// fingerprint of a whole tree is too long to print.
+std::string first_difference(const std::string& now, const std::string& before) {
+    std::istringstream a(now), b(before);
+    std::string la, lb;
+    while (true) {
+        const bool ga = static_cast<bool>(std::getline(a, la));
+        const bool gb = static_cast<bool>(std::getline(b, lb));
+        if (!ga && !gb) return "";
+        if (!ga || !gb || la != lb)
+            return "now \"" + (ga ? la : "(end)") + "\", before \"" + (gb ? lb : "(end)") + "\"";
+    }
+}
+
 }  // namespace
 
 // Row 1: host files that are not world-readable stay unreadable: a root-only file in
@@ -313,4 +327,60 @@ TEST(AttachSecurity, ContainerGroupLinesGrantNoHostGroupFiles) {
     // The session has the gid, as docker exec -u app would: the test means something.
     EXPECT_NE(r.out.find("4242"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("HOST-GROUP-SECRET"), std::string::npos) << r.out;
+}
+
+// Row 1 for the other tool sources: a container process must not change a tool image
+// in the store (every later session, on any container, would run what it wrote) nor
+// the fat container that lends its tools (one container must not reach another).
+// Attacked with every layer and with the fence lifted.
+TEST(AttachSecurity, ContainerCannotChangeAToolImageOrAFatContainerThroughTheSession) {
+    const std::string attack =
+        "echo TROJAN > /proc/$p/root/etc/trojan; echo x >> /proc/$p/root/etc/passwd; "
+        "rm -f /proc/$p/root/bin/ls; mkdir /proc/$p/root/trojan-dir; "
+        "mv /proc/$p/root/bin/cat /proc/$p/root/bin/cat2; "
+        "chmod 4755 /proc/$p/root/bin/busybox; ln -s / /proc/$p/root/trojan-link; "
+        "truncate -s 0 /proc/$p/root/bin/busybox; true";
+    // Names, sizes, modes and content of every file: what a later session would run.
+    const std::string fingerprint =
+        "cd \"$0\" && find . -xdev | sort && find . -xdev -type f -exec md5sum {} + | sort && "
+        "find . -xdev -exec stat -c '%n %s %a %u' {} + | sort";
+
+    std::string tmpl = "/tmp/cntr-tools-attack.XXXXXX";
+    const std::filesystem::path dir = ::mkdtemp(tmpl.data());
+    const std::string archive = (dir / "tools.tar").string();
+    ASSERT_EQ(run({"docker", "save", "-o", archive, kTestImage}).exit_code, 0);
+    ::setenv("CNTR_IMAGE_STORE", (dir / "store").c_str(), 1);
+    DockerContainer c;
+    // Brings the image into the store before the fingerprint is taken.
+    auto imported =
+        run({kCntr, "attach", "--tools", "docker-archive:" + archive, c.name(), "--", "true"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    const std::string rootfs = (dir / "store" / "rootfs").string();
+    const std::string image_before = run({"sh", "-c", fingerprint, rootfs}).out;
+    for (const auto& layers : kLayerSets) {
+        std::vector<std::string> extra = {"--tools", "docker-archive:" + archive};
+        extra.insert(extra.end(), layers.begin(), layers.end());
+        ProcessResult session;
+        auto r = attack_session(c, extra, {}, attack, &session);
+        EXPECT_EQ(first_difference(run({"sh", "-c", fingerprint, rootfs}).out, image_before), "")
+            << "tool image changed, " << layers_name(layers) << ": " << r.out << r.err;
+    }
+    ::unsetenv("CNTR_IMAGE_STORE");
+    std::filesystem::remove_all(dir);
+    EXPECT_GT(image_before.size(), 100u) << "the fingerprint saw nothing";
+
+    DockerContainer fat;
+    // cntr makes the fat container's /var/lib/cntr (the mount point) once.
+    ASSERT_EQ(run({kCntr, "attach", "--tools", "container:" + fat.name(), c.name(), "--", "true"})
+                  .exit_code,
+              0);
+    const std::string fat_before = fat.exec({"sh", "-c", fingerprint, "/"}).out;
+    ASSERT_GT(fat_before.size(), 100u) << "the fingerprint saw nothing";
+    for (const auto& layers : kLayerSets) {
+        std::vector<std::string> extra = {"--tools", "container:" + fat.name()};
+        extra.insert(extra.end(), layers.begin(), layers.end());
+        auto r = attack_session(c, extra, {}, attack);
+        EXPECT_EQ(first_difference(fat.exec({"sh", "-c", fingerprint, "/"}).out, fat_before), "")
+            << "fat container changed, " << layers_name(layers) << ": " << r.out << r.err;
+    }
 }
