@@ -31,7 +31,7 @@ _cntr_complete_types() {
 _cntr() {
     local cur prev words cword
     if declare -F _init_completion >/dev/null; then
-        _init_completion -n , || return
+        _init_completion -n ,: || return
     else
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
@@ -56,7 +56,13 @@ _cntr() {
     --profile) COMPREPLY=($(compgen -W "$(_cntr_profiles)" -- "$cur")); return 0 ;;
     --profiles) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     --shell) COMPREPLY=($(compgen -c -- "$cur")); return 0 ;;
-    --tools) COMPREPLY=($(compgen -W "host $(_cntr_containers | sed 's/^/container:/') $(_cntr_images)" -- "$cur")); return 0 ;;
+    --tools)
+        COMPREPLY=($(compgen -W "host $(_cntr_containers | sed 's/^/container:/') $(_cntr_images)" -- "$cur"))
+        # container:NAME and image names hold ':' (a word break for bash): bash
+        # inserts only what follows the last ':' of the word being completed.
+        declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
+        return 0
+        ;;
     -u | --user | --effective-user) return 0 ;;
     esac
 

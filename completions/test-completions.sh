@@ -16,7 +16,7 @@ CNTR=${1:?usage: $0 CNTR_BINARY CNTR_FATIMG_BINARY}
 FATIMG=${2:?usage: $0 CNTR_BINARY CNTR_FATIMG_BINARY}
 fail=0
 check() { # name expected actual
-    if [[ $2 == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fail=1; fi
+    if [[ $2 == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [${3:0:300}]"; fail=1; fi
 }
 
 tmp=$(mktemp -d)
@@ -118,6 +118,27 @@ check "bash: exec after -t" "worker" "$(bash_complete cntr exec -t podman wo)"
 check "bash: ps --format" "table json" "$(bash_complete cntr ps --format '')"
 check "bash: profile names" "nginx-debug" "$(bash_complete cntr attach --profile '')"
 check "bash: profiles show" "nginx-debug" "$(bash_complete cntr profiles show '')"
+
+# With the bash-completion library, as an interactive bash runs it: readline splits
+# the line at ':' too (COMP_WORDBREAKS), and the script must put the words together.
+bash_complete_line() { # LINE
+    PATH=$tmp:$PATH bash -c 'source /usr/share/bash-completion/bash_completion; source "$1"
+        COMP_LINE=$2 COMP_POINT=${#2}
+        read -ra COMP_WORDS <<<"${2//:/ : }"
+        [[ $2 == *" " ]] && COMP_WORDS+=("")
+        COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMPREPLY=()
+        _cntr; echo "${COMPREPLY[*]}"' _ "$HERE/cntr.bash" "$1"
+}
+if [[ -r /usr/share/bash-completion/bash_completion ]]; then
+    check "bash-completion: --tools container:" "web worker" "$(bash_complete_line 'cntr attach --tools container:w')"
+    check "bash-completion: --tools image with a port" "5000/tools:2" "$(bash_complete_line 'cntr attach --tools 127.0.0.1:5000/t')"
+    check "bash-completion: --tools image" "docker.io/library/ux-tools:1" "$(bash_complete_line 'cntr attach --tools docker.io/lib')"
+    check "bash-completion: container after --tools container:NAME" "web worker prod/api/app" "$(bash_complete_line 'cntr attach --tools container:web ')"
+    check "bash-completion: -t list" "docker,podman" "$(bash_complete_line 'cntr attach -t docker,po')"
+else
+    echo "FAIL /usr/share/bash-completion/bash_completion missing (scripts/install-deps.sh installs bash-completion)"
+    fail=1
+fi
 
 fatimg_complete() {
     PATH=$tmp:$PATH bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _cntr_fatimg; echo "${COMPREPLY[*]}"' _ "$HERE/cntr-fatimg.bash" "$@"
