@@ -7,8 +7,8 @@
 #  1. the fuse module's enable_uring goes back to the value saved before a test
 #     changed it;
 #  2. every fixture's cleanup runs (containers labelled cntr-test=1, instances
-#     named cntrt-*, registries, daemons the fixtures started - each checked by
-#     PID and start time);
+#     named cntrt-*, registries, CRI pods, daemons the fixtures started - each
+#     checked by PID and start time, the CRI fixture's also by its paths);
 #  3. leftover CNTRFS mounts of killed tests are detached and their servers of
 #     this checkout's build trees stopped; the tests' temporary directories go;
 #  4. the slim image is removed from every engine that answers, and $STATE.
@@ -45,6 +45,8 @@ if command -v lxc >/dev/null && lxc info >/dev/null 2>&1; then
     lxc image delete cntr-test-slim >/dev/null 2>&1 && log "removed lxd image cntr-test-slim"
 fi
 
+# The CRI fixture's own containerd, its pods and shims first.
+"$ROOT/tests/k8s/cri-fixture.sh" cleanup || { log "the cri fixture's cleanup failed"; rc=1; }
 # Rootless podman's store belongs to the fixture's user, removed with it.
 for f in lxd lxc containerd podman registry docker; do
     "$ENGINES/$f-fixture.sh" cleanup || { log "the $f fixture's cleanup failed"; rc=1; }
@@ -63,6 +65,10 @@ done
 rm -rf --one-file-system /tmp/cntr-fatimg-test-* /tmp/cntr-profiles-it.* /tmp/cntr-tools-it.* \
     /tmp/cntrfs-t.* /tmp/cntr-effective-user-* /tmp/cntr-install-test.* /tmp/cntr-deb-test.* \
     /tmp/cntr-lxd-image.* /tmp/cntr-slim-image.* 2>/dev/null
-rm -rf "$STATE"
+# Nothing mounted below $STATE may be walked into (a killed build's chroot).
+while read -r mnt; do
+    umount -l "$mnt" 2>/dev/null && log "detached a leftover mount at $mnt"
+done < <(awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | sort -r)
+rm -rf --one-file-system "$STATE"
 ((rc == 0)) || die "some state could not be reset (see above)"
 log "done: no fixture state, no cached test image"

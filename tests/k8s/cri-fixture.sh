@@ -7,7 +7,8 @@
 #            $STATE/cri: the system containerd, dockerd's and their images are not
 #            touched), give it a pause image built from local files (the sandbox image
 #            cannot be pulled here) and the slim test image in namespace k8s.io.
-#   cleanup  remove every pod the tests made (cri.py down) and stop that containerd;
+#   cleanup  remove every pod the tests made (cri.py down) and stop that containerd
+#            (and, after a killed run, whatever containerd or shim still uses $STATE/cri);
 #            its root and state go too (they are only a cache of two images).
 # The tests reach it with CONTAINERD_ADDRESS=$STATE/cri/state/containerd.sock.
 set -euo pipefail
@@ -79,12 +80,41 @@ EOF
     log "setup done: CRI on $SOCK ($("${CRI[@]}" version))"
 }
 
+# Every process below PID, children before their parents' turn comes.
+descendants() {
+    local queue=("$1") out=() p c
+    while ((${#queue[@]})); do
+        p=${queue[0]} queue=("${queue[@]:1}")
+        for c in $(pgrep -P "$p"); do out+=("$c") queue+=("$c"); done
+    done
+    printf '%s\n' "${out[@]}"
+}
+
+# What a killed run left when its pid file went with $STATE (reset-state.sh removes
+# it): this fixture's containerd and shims, found by the paths only it uses. A shim's
+# processes (the pods') go with it; they would outlive it otherwise.
+stop_strays() {
+    local shim pid
+    for shim in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $SOCK"); do
+        # shellcheck disable=SC2046 # one PID per word
+        kill -KILL $(descendants "$shim") "$shim" 2>/dev/null
+        log "stopped a stray shim of $SOCK (pid $shim) and its processes"
+    done
+    for pid in $(pgrep -f -x -- "containerd --config $DIR/config.toml"); do
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+        alive "$pid" && kill -KILL "$pid"
+        log "stopped a stray containerd of $DIR (pid $pid)"
+    done
+}
+
 cleanup() {
     local rc=0
     if ctr --address "$SOCK" version >/dev/null 2>&1; then
         "${CRI[@]}" down >/dev/null || { log "cri.py down failed"; rc=1; }
     fi
     stop_daemon containerd-cri
+    stop_strays
     # Only when it is stopped: a running containerd holds mounts under its root.
     if [[ ! -f $STATE/fixture-containerd-cri.pid ]] && ! ctr --address "$SOCK" version >/dev/null 2>&1; then
         local mounts
