@@ -73,7 +73,8 @@ cleanup() {
         pause=/run/user/$uid/libpod/tmp/pause.pid
         [[ -s $pause ]] && kill "$(cat "$pause")" 2>/dev/null && sleep 0.3
         userdel -r "$USER_NAME" 2>/dev/null || userdel -f -r "$USER_NAME" || rc=1
-        rm -rf "/run/user/$uid" "$STATE/podman-user-created"
+        # ... and its lock table in /dev/shm, named after the uid.
+        rm -rf "/run/user/$uid" "/dev/shm/libpod_rootless_lock_$uid" "$STATE/podman-user-created"
         log "removed user $USER_NAME"
     fi
     ((rc == 0)) || die "cleanup failed"
