@@ -118,12 +118,7 @@ class LayerApplier {
   public:
     LayerApplier(int rootfd, const LayerFile& layer, size_t index, Budget& budget,
                  const Creator& creator)
-        : rootfd_(rootfd),
-          layer_(layer),
-          index_(index),
-          is_root_(creator.is_root),
-          creator_(creator),
-          budget_(budget) {}
+        : rootfd_(rootfd), layer_(layer), index_(index), creator_(creator), budget_(budget) {}
 
     void apply(std::vector<DirTime>& dir_times);
 
@@ -158,7 +153,6 @@ class LayerApplier {
     int rootfd_;
     const LayerFile& layer_;
     size_t index_;
-    bool is_root_;
     const Creator& creator_;
     Budget& budget_;
     Parent parent_;
@@ -256,8 +250,8 @@ void LayerApplier::opaque(int parentfd, const std::string& parent_path, const st
 }
 
 bool LayerApplier::needs_chown(archive_entry* e, const Parent& parent) const {
-    return is_root_ && (static_cast<uid_t>(archive_entry_uid(e)) != creator_.uid ||
-                        static_cast<gid_t>(archive_entry_gid(e)) != parent.new_gid);
+    return creator_.is_root && (static_cast<uid_t>(archive_entry_uid(e)) != creator_.uid ||
+                                static_cast<gid_t>(archive_entry_gid(e)) != parent.new_gid);
 }
 
 bool LayerApplier::needs_chmod(archive_entry* e, const Parent& parent) const {
@@ -278,7 +272,7 @@ void LayerApplier::apply_meta(int fd, archive_entry* e, const std::string& entry
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
         if (::fsetxattr(fd, name, value, size, 0) != 0) {
             // Unprivileged runs cannot set trusted.* / security.*; root must succeed.
-            if (is_root_) fail(entry, fmt::format("set xattr {}", name));
+            if (creator_.is_root) fail(entry, fmt::format("set xattr {}", name));
             log::debug("{}: cannot set xattr {} as non-root: {}", entry, name,
                        std::strerror(errno));
         }
@@ -403,7 +397,7 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
                     fresh = true;
                 }
             }
-            const bool chown = !fresh ? is_root_ : needs_chown(e, dir);
+            const bool chown = !fresh ? creator_.is_root : needs_chown(e, dir);
             const bool chmod = !fresh || needs_chmod(e, dir);
             if (chown || chmod || archive_entry_xattr_count(e) > 0) {
                 Fd fd = open_beneath(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -444,7 +438,7 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
         case AE_IFCHR:
         case AE_IFBLK:
         case AE_IFIFO: {
-            if (type != AE_IFIFO && !is_root_) {
+            if (type != AE_IFIFO && !creator_.is_root) {
                 log::debug("{}: device node skipped (not root)", raw);
                 remove_tree_at(parent, base, path);
                 break;
@@ -452,7 +446,7 @@ void LayerApplier::one_entry(archive* a, archive_entry* e, std::vector<DirTime>&
             dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
             if (replacing([&] { return ::mknodat(parent, base.c_str(), type | perm, dev); }) != 0)
                 fail(raw, "mknod");
-            if (is_root_ &&
+            if (creator_.is_root &&
                 ::fchownat(parent, base.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
                            static_cast<gid_t>(archive_entry_gid(e)), AT_SYMLINK_NOFOLLOW) != 0)
                 fail(raw, "chown");

@@ -25,6 +25,12 @@ running() {
     for p in $(pgrep -x "$1"); do alive "$p" && out+=("$p"); done
     ((${#out[@]})) && echo "${out[*]}"
 }
+# SIGTERM to PID, then SIGKILL if it still runs after 10 s.
+terminate() {
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do alive "$1" || return 0; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+}
 # Starts "$@" in the background in a session of its own with no descriptor but 0-2
 # ($! is its PID). A daemon must not inherit a caller's descriptors: one started under
 # `flock LOCK cmd` held the lock for as long as it ran, and every later `flock LOCK`

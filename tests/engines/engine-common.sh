@@ -76,13 +76,19 @@ recorded_pid() {
     printf '%s\n' "$pid"
 }
 
+# Lazily detaches every mount at or below DIR, deepest first.
+detach_mounts_below() {
+    local mnt
+    while read -r mnt; do
+        umount -l "$mnt" 2>/dev/null && log "detached a leftover mount at $mnt"
+    done < <(awk -v d="${1%/}/" 'index($5 "/", d) == 1 {print $5}' /proc/self/mountinfo | sort -r)
+}
+
 stop_daemon() {
     local name=$1 pidfile=$STATE/fixture-$1.pid pid
     [[ -f $pidfile ]] || { log "$name was not started by us; leaving it running"; return 0; }
     if pid=$(recorded_pid "$pidfile"); then
-        kill -TERM "$pid"
-        for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
-        alive "$pid" && kill -KILL "$pid"
+        terminate "$pid"
         log "stopped $name (pid $pid)"
     else
         log "$name from $pidfile no longer runs (a killed run?); nothing to stop"

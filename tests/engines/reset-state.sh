@@ -64,11 +64,9 @@ for pid in $(pgrep -x cntrfs-server); do
 done
 rm -rf --one-file-system /tmp/cntr-fatimg-test-* /tmp/cntr-profiles-it.* /tmp/cntr-tools-it.* \
     /tmp/cntrfs-t.* /tmp/cntr-effective-user-* /tmp/cntr-install-test.* /tmp/cntr-deb-test.* \
-    /tmp/cntr-lxd-image.* /tmp/cntr-slim-image.* 2>/dev/null
+    /tmp/cntr-lxd-image.* /tmp/cntr-slim-image.* /tmp/cntr-tools-attack.* 2>/dev/null
 # Nothing mounted below $STATE may be walked into (a killed build's chroot).
-while read -r mnt; do
-    umount -l "$mnt" 2>/dev/null && log "detached a leftover mount at $mnt"
-done < <(awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | sort -r)
+detach_mounts_below "$STATE"
 rm -rf --one-file-system "$STATE"
 ((rc == 0)) || die "some state could not be reset (see above)"
 log "done: no fixture state, no cached test image"

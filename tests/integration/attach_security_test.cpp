@@ -345,11 +345,25 @@ TEST(AttachSecurity, ContainerCannotChangeAToolImageOrAFatContainerThroughTheSes
         "cd \"$0\" && find . -xdev | sort && find . -xdev -type f -exec md5sum {} + | sort && "
         "find . -xdev -exec stat -c '%n %s %a %u' {} + | sort";
 
-    std::string tmpl = "/tmp/cntr-tools-attack.XXXXXX";
-    const std::filesystem::path dir = ::mkdtemp(tmpl.data());
+    // A store of the test's own, gone (with the variable naming it) however it ends.
+    struct TestStore {
+        std::filesystem::path dir;
+        TestStore() {
+            std::string tmpl = "/tmp/cntr-tools-attack.XXXXXX";
+            dir = ::mkdtemp(tmpl.data());
+            ::setenv("CNTR_IMAGE_STORE", (dir / "store").c_str(), 1);
+        }
+        TestStore(const TestStore&) = delete;
+        TestStore& operator=(const TestStore&) = delete;
+        ~TestStore() {
+            ::unsetenv("CNTR_IMAGE_STORE");
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    } store;
+    const std::filesystem::path& dir = store.dir;
     const std::string archive = (dir / "tools.tar").string();
     ASSERT_EQ(run({"docker", "save", "-o", archive, kTestImage}).exit_code, 0);
-    ::setenv("CNTR_IMAGE_STORE", (dir / "store").c_str(), 1);
     DockerContainer c;
     // Brings the image into the store before the fingerprint is taken.
     auto imported =
@@ -360,13 +374,10 @@ TEST(AttachSecurity, ContainerCannotChangeAToolImageOrAFatContainerThroughTheSes
     for (const auto& layers : kLayerSets) {
         std::vector<std::string> extra = {"--tools", "docker-archive:" + archive};
         extra.insert(extra.end(), layers.begin(), layers.end());
-        ProcessResult session;
-        auto r = attack_session(c, extra, {}, attack, &session);
+        auto r = attack_session(c, extra, {}, attack);
         EXPECT_EQ(first_difference(run({"sh", "-c", fingerprint, rootfs}).out, image_before), "")
             << "tool image changed, " << layers_name(layers) << ": " << r.out << r.err;
     }
-    ::unsetenv("CNTR_IMAGE_STORE");
-    std::filesystem::remove_all(dir);
     EXPECT_GT(image_before.size(), 100u) << "the fingerprint saw nothing";
 
     DockerContainer fat;

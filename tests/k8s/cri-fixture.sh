@@ -101,9 +101,7 @@ stop_strays() {
         log "stopped a stray shim of $SOCK (pid $shim) and its processes"
     done
     for pid in $(pgrep -f -x -- "containerd --config $DIR/config.toml"); do
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
-        alive "$pid" && kill -KILL "$pid"
+        terminate "$pid"
         log "stopped a stray containerd of $DIR (pid $pid)"
     done
 }
@@ -117,9 +115,7 @@ cleanup() {
     stop_strays
     # Only when it is stopped: a running containerd holds mounts under its root.
     if [[ ! -f $STATE/fixture-containerd-cri.pid ]] && ! ctr --address "$SOCK" version >/dev/null 2>&1; then
-        local mounts
-        mounts=$(grep -o " $DIR/[^ ]*" /proc/self/mountinfo | sort -r) || true
-        for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
+        detach_mounts_below "$DIR"
         rm -rf "$DIR/root" "$DIR/state" || { log "cannot remove $DIR/root and $DIR/state"; rc=1; }
     fi
     log "cleanup done"
